@@ -1,0 +1,255 @@
+"""Names and subjects checked before any request, with JetStream's rules explained.
+
+    >>> check_stream_name("ORDERS")
+    'ORDERS'
+    >>> subjects_overlap("orders.*", "orders.new"), subject_matches("orders.>", "orders.eu.new")
+    (True, True)
+
+A bad stream name would otherwise fail late and obscurely: a name with '.' becomes extra
+tokens of `$JS.API.STREAM.CREATE.<name>` and the request simply times out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .errors import JslabTypeError, ValidationError
+
+__all__ = [
+    "MAX_NAME_BYTES",
+    "check_bucket_name",
+    "check_consumer_name",
+    "check_filter_subject",
+    "check_publish_subject",
+    "check_stream_name",
+    "check_subject",
+    "subject_matches",
+    "subjects_overlap",
+]
+
+#: nats-server's JSMaxNameLen: stream and consumer names are at most 255 bytes (UTF-8).
+MAX_NAME_BYTES = 255
+
+_WHITESPACE = re.compile(r"\s")
+_BUCKET_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _suggest_name(name: str, *, upper: bool) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "ORDERS"
+    cleaned = cleaned[:32]
+    return cleaned.upper() if upper else cleaned
+
+
+def _require_str(value: object, what: str, example: str) -> str:
+    if not isinstance(value, str):
+        raise JslabTypeError(
+            f"{what} must be a str, got {type(value).__name__} {value!r}. "
+            f"Pass text, e.g. {example!r}."
+        )
+    return value
+
+
+def _check_name(name: object, kind: str, api: str, *, upper: bool, example: str) -> str:
+    what = f"{kind} name"
+    name = _require_str(name, what, example)
+    why = (
+        f"{kind} names become subject tokens in the API ({api}) and directory names on the "
+        "server, so they cannot contain whitespace, '.', '*', '>', '/' or '\\'"
+    )
+    problem = None
+    if name == "":
+        problem = "is empty"
+    elif _WHITESPACE.search(name):
+        problem = "contains a space" if " " in name else "contains whitespace"
+    elif "." in name:
+        problem = "contains '.'"
+    elif "*" in name or ">" in name:
+        problem = "contains a wildcard ('*' or '>')"
+    elif "/" in name or "\\" in name:
+        problem = "contains a path separator ('/' or '\\')"
+    elif not name.isprintable():
+        problem = "contains a non-printable character"
+    if problem:
+        suggestion = _suggest_name(name, upper=upper) if name else example
+        raise ValidationError(f"{what} {name!r} {problem}: {why}. Try {suggestion!r}.")
+    size = len(name.encode())
+    if size > MAX_NAME_BYTES:
+        raise ValidationError(
+            f"{what} is {size} bytes long: nats-server limits {kind} names to "
+            f"{MAX_NAME_BYTES} bytes. Use a shorter name, e.g. {name[:32]!r}."
+        )
+    return name
+
+
+def check_stream_name(name: object) -> str:
+    """Return `name` if nats-server accepts it as a stream name, else raise ValidationError.
+
+        >>> check_stream_name("my orders")
+        Traceback (most recent call last):
+        jslab.errors.ValidationError: stream name 'my orders' contains a space: ...
+    """
+    return _check_name(
+        name, "stream", "$JS.API.STREAM.INFO.<name>", upper=True, example="ORDERS"
+    )
+
+
+def check_consumer_name(name: object) -> str:
+    """Return `name` if nats-server accepts it as a consumer (durable) name.
+
+        >>> check_consumer_name("billing")
+        'billing'
+    """
+    return _check_name(
+        name, "consumer", "$JS.API.CONSUMER.INFO.<stream>.<name>", upper=False,
+        example="worker",
+    )
+
+
+def check_bucket_name(name: object) -> str:
+    """Return `name` if it is a valid key-value or object store bucket name.
+
+    Buckets are streams named KV_<bucket> / OBJ_<bucket>, and the clients allow only
+    letters, digits, '-' and '_' in bucket names.
+
+        >>> check_bucket_name("profiles")
+        'profiles'
+    """
+    name = _require_str(name, "bucket name", "profiles")
+    if not _BUCKET_NAME.fullmatch(name):
+        problem = "is empty" if name == "" else "contains characters other than A-Z a-z 0-9 - _"
+        suggestion = _suggest_name(name, upper=False) if name else "profiles"
+        raise ValidationError(
+            f"bucket name {name!r} {problem}: a bucket is stored in a stream named "
+            f"KV_<bucket> or OBJ_<bucket> and its keys become subjects, so bucket names may "
+            f"only use letters, digits, '-' and '_'. Try {suggestion!r}."
+        )
+    if len(name) + 4 > MAX_NAME_BYTES:
+        raise ValidationError(
+            f"bucket name is {len(name)} characters long: its stream name OBJ_<bucket> must fit "
+            f"in {MAX_NAME_BYTES} bytes. Use a shorter name."
+        )
+    return name
+
+
+def check_subject(subject: object, *, wildcards: bool = True, what: str = "subject") -> str:
+    """Return `subject` if it is a valid NATS subject, else raise ValidationError.
+
+    Tokens are separated by '.', none may be empty or contain whitespace; '*' matches exactly
+    one token and must be a whole token; '>' matches one or more and must be the whole last
+    token. With `wildcards=False` neither is allowed.
+
+        >>> check_subject("orders.*.new")
+        'orders.*.new'
+    """
+    subject = _require_str(subject, what, "orders.new")
+    if subject == "":
+        raise ValidationError(
+            f"{what} is empty: a subject needs at least one token. Try 'orders.new'."
+        )
+    if _WHITESPACE.search(subject):
+        fixed = _WHITESPACE.sub("_", subject.strip())
+        raise ValidationError(
+            f"{what} {subject!r} contains whitespace: NATS subjects are space-separated in the "
+            f"protocol, so they cannot contain spaces, tabs or newlines. Try {fixed!r}."
+        )
+    tokens = subject.split(".")
+    if "" in tokens:
+        fixed = ".".join(t for t in tokens if t) or "orders.new"
+        where = (
+            "starts with '.'" if tokens[0] == ""
+            else "ends with '.'" if tokens[-1] == ""
+            else "contains '..'"
+        )
+        raise ValidationError(
+            f"{what} {subject!r} {where}: subjects are tokens separated by single dots and "
+            f"no token may be empty. Try {fixed!r}."
+        )
+    for i, token in enumerate(tokens):
+        last = i == len(tokens) - 1
+        has_wild = "*" in token or ">" in token
+        if not has_wild:
+            continue
+        if not wildcards:
+            fixed = ".".join("new" if ("*" in t or ">" in t) else t for t in tokens)
+            raise ValidationError(
+                f"{what} {subject!r} contains a wildcard ({token!r}): a message is published to "
+                f"one concrete subject; '*' and '>' are only for subscriptions, stream subjects "
+                f"and consumer filters. Try {fixed!r}."
+            )
+        if token == "*":
+            continue
+        if token == ">":
+            if last:
+                continue
+            fixed = ".".join([*tokens[:i], ">"])
+            raise ValidationError(
+                f"{what} {subject!r} has '>' before the last token: '>' matches all remaining "
+                f"tokens, so it can only be the last one. Try {fixed!r}."
+            )
+        fixed = ".".join("*" if ("*" in t or ">" in t) and t != ">" else t for t in tokens)
+        raise ValidationError(
+            f"{what} {subject!r} has a wildcard inside the token {token!r}: '*' and '>' only "
+            f"act as wildcards when they are a whole token (the server would treat {token!r} "
+            f"as plain characters). Try {fixed!r}."
+        )
+    return subject
+
+
+def check_publish_subject(subject: object) -> str:
+    """A subject to publish to: valid and without wildcards.
+
+        >>> check_publish_subject("orders.new")
+        'orders.new'
+    """
+    return check_subject(subject, wildcards=False, what="publish subject")
+
+
+def check_filter_subject(subject: object, *, what: str = "filter subject") -> str:
+    """A consumer filter subject: valid, wildcards allowed.
+
+        >>> check_filter_subject("orders.>")
+        'orders.>'
+    """
+    return check_subject(subject, wildcards=True, what=what)
+
+
+def subject_matches(filter: str, subject: str) -> bool:
+    """True if the (possibly wildcard) `filter` matches the concrete `subject`.
+
+        >>> subject_matches("orders.*", "orders.new"), subject_matches("orders.*", "orders.eu.new")
+        (True, False)
+    """
+    f_tokens = filter.split(".")
+    s_tokens = subject.split(".")
+    for i, f in enumerate(f_tokens):
+        if f == ">":
+            return len(s_tokens) > i
+        if i >= len(s_tokens):
+            return False
+        if f != "*" and f != s_tokens[i]:
+            return False
+    return len(f_tokens) == len(s_tokens)
+
+
+def subjects_overlap(a: str, b: str) -> bool:
+    """True if some concrete subject is matched by both `a` and `b` (wildcards on either side).
+
+    This is the rule behind errors 10065 (two streams), 10052 (inside one stream), 10100
+    (work-queue consumers) and 10138 (one consumer's filters).
+
+        >>> subjects_overlap("orders.*.new", "orders.eu.>"), subjects_overlap("a.b", "a.c")
+        (True, False)
+    """
+    a_tokens = a.split(".")
+    b_tokens = b.split(".")
+    for i in range(max(len(a_tokens), len(b_tokens))):
+        ta = a_tokens[i] if i < len(a_tokens) else None
+        tb = b_tokens[i] if i < len(b_tokens) else None
+        if ta == ">" or tb == ">":
+            # '>' needs at least one token on the other side at this position.
+            return ta is not None and tb is not None
+        if ta is None or tb is None:
+            return False
+        if ta != "*" and tb != "*" and ta != tb:
+            return False
+    return True
