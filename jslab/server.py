@@ -20,6 +20,7 @@ server still running at interpreter exit is stopped.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -162,21 +163,29 @@ def _checked_binary(binary: str | os.PathLike | None) -> tuple[str, tuple[int, i
 # No orphans: PDEATHSIG on Linux, a watchdog process elsewhere
 
 
-def _pdeathsig_preexec() -> Callable[[], None] | None:
-    """A preexec_fn that makes the child die with the spawning thread, or None if unsupported."""
+@functools.lru_cache(maxsize=1)
+def _linux_prctl() -> Callable[..., int] | None:
     if not sys.platform.startswith("linux"):
         return None
-    if threading.current_thread() is not threading.main_thread():
-        return None  # PDEATHSIG would fire when this (possibly short-lived) thread exits
     try:
         import ctypes
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        prctl = libc.prctl
+        return ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):
         return None
+
+
+def _pdeathsig_preexec() -> Callable[[], None] | None:
+    """A preexec_fn that makes the child die with the spawning thread, or None if unsupported."""
+    prctl = _linux_prctl()
+    if prctl is None:
+        return None
+    if threading.current_thread() is not threading.main_thread():
+        return None  # PDEATHSIG would fire when this (possibly short-lived) thread exits
     parent = os.getpid()
 
+    # Runs in the forked child before exec: only a resolved C call and two syscalls, no
+    # imports or Python-level locks that another thread of the parent might have held.
     def preexec() -> None:
         prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
         if os.getppid() != parent:  # the parent died before prctl took effect
@@ -412,15 +421,22 @@ class LocalServer:
     def log_path(self) -> Path:
         return self.store_dir / "nats-server.log"
 
+    def _address(self, port: int | None) -> str:
+        if port is None:
+            raise ServerError(
+                f"{self.name}: its ports are picked on the first start; call .start() first."
+            )
+        return _hostport(_connect_host(self.host), port)
+
     @property
     def url(self) -> str:
         """Client URL, e.g. ``nats://127.0.0.1:4222`` (known after the first start)."""
-        return f"nats://{_hostport(_connect_host(self.host), self.port or 0)}"
+        return f"nats://{self._address(self.port)}"
 
     @property
     def monitor_url(self) -> str:
         """Monitoring base URL, e.g. ``http://127.0.0.1:8222``."""
-        return f"http://{_hostport(_connect_host(self.host), self.monitor_port or 0)}"
+        return f"http://{self._address(self.monitor_port)}"
 
     @property
     def running(self) -> bool:
@@ -582,7 +598,7 @@ class LocalServer:
         try:
             with open(self.log_path, "rb") as f:
                 f.seek(0, os.SEEK_END)
-                f.seek(max(0, f.tell() - 256 * (n + 1)))
+                f.seek(max(0, f.tell() - max(65536, 512 * (n + 1))))
                 lines = f.read().decode(errors="replace").splitlines()
         except OSError:
             return ""
@@ -737,6 +753,7 @@ class LocalCluster:
                 for s in todo:
                     s._res.proc = None
                 self._set_routes(_free_ports(len(self.servers), self.host))
+        self._say("waiting for a JetStream meta leader")
         leader = self.meta_leader(timeout=timeout)
         self.startup_ms = (time.perf_counter() - t0) * 1000
         self._say(f"meta leader {leader} after {self.startup_ms / 1000:.1f} s")

@@ -173,6 +173,14 @@ def test_stop_start_reuses_ports_and_keeps_file_data():
         assert srv.url == url and srv.jsz()["streams"] == 1
 
 
+def test_addresses_before_the_first_start_are_an_error():
+    srv = LocalServer()
+    with pytest.raises(ServerError, match=r"call \.start\(\) first"):
+        srv.url  # noqa: B018
+    assert "stopped" in repr(srv)
+    srv.close()
+
+
 def test_kill_then_start_again():
     with LocalServer() as srv:
         pid = srv.pid
