@@ -1,0 +1,323 @@
+"""Key-value buckets and object stores: synchronous wrappers over nats-py's.
+
+Both are streams underneath (``KV_<bucket>``, ``OBJ_<bucket>``): ``lab.snapshot(kv.stream)``
+draws one like any other stream.
+
+    >>> kv = lab.create_kv("config", history=5)
+    >>> kv.put("color", "blue")
+    1
+    >>> kv.get("color").data
+    'blue'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from nats.js import api
+
+from .errors import JslabTypeError, ValidationError
+from .messages import decode_payload, encode_payload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lab import Lab
+
+__all__ = ["KeyValue", "KvEntry", "ObjectStore"]
+
+_KEY_RE = re.compile(r"^[-/_=.a-zA-Z0-9>*]+$")
+
+
+def _check_key(key: Any, *, wildcards: bool = False) -> str:
+    if not isinstance(key, str):
+        raise JslabTypeError(f"a key is a str like 'user.42', not {type(key).__name__} {key!r}.")
+    ok = bool(_KEY_RE.match(key)) and not key.startswith(".") and not key.endswith(".")
+    if ok and not wildcards and ("*" in key or ">" in key):
+        ok = False
+    if not ok:
+        raise ValidationError(
+            f"key {key!r} is not valid: keys use letters, digits and - / _ = . (dots separate "
+            "tokens, like subjects; no leading or trailing dot"
+            + (", and * or > only when watching" if not wildcards else "")
+            + "). Example: 'user.42.email'."
+        )
+    return key
+
+
+@dataclass(frozen=True)
+class KvEntry:
+    """One revision of a key."""
+
+    bucket: str
+    key: str
+    raw: bytes | None
+    revision: int
+    operation: str  # "PUT", "DEL" or "PURGE"
+    delta: int | None = None
+
+    @property
+    def data(self) -> Any:
+        return None if self.raw is None else decode_payload(self.raw)
+
+    def __repr__(self) -> str:
+        op = "" if self.operation == "PUT" else f" {self.operation}"
+        value = "" if self.operation != "PUT" else f" {self.data!r}"
+        return f"<KvEntry {self.bucket}/{self.key} rev {self.revision}{op}{value}>"
+
+
+def _entry(bucket: str, e: Any) -> KvEntry:
+    return KvEntry(bucket, e.key, e.value, e.revision, e.operation or "PUT", e.delta)
+
+
+class _Watch:
+    """Updates from a watcher, queued for the notebook thread (``next()``, iteration)."""
+
+    def __init__(self, lab: Lab, convert) -> None:
+        self._lab = lab
+        self._queue: queue.Queue = queue.Queue()
+        self._convert = convert
+        self._watcher: Any = None
+        self._task: Any = None
+
+    async def _run(self, watcher: Any) -> None:
+        self._watcher = watcher
+        async for update in watcher:
+            if update is not None:
+                self._queue.put(self._convert(update))
+
+    def next(self, timeout: float = 1.0) -> Any:
+        try:
+            return self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def __iter__(self):
+        while True:
+            u = self.next(0)
+            if u is None:
+                return
+            yield u
+
+    def stop(self) -> None:
+        if self._watcher is not None and not self._lab.closed:
+            self._lab._call(self._watcher.stop())
+            self._watcher = None
+
+
+class KeyValue:
+    """A key-value bucket. Values may be bytes, str or JSON-able objects."""
+
+    def __init__(self, lab: Lab, bucket: str, kv: Any) -> None:
+        self._lab = lab
+        self.bucket = bucket
+        self._kv = kv
+
+    @property
+    def stream(self) -> str:
+        """The stream holding this bucket."""
+        return f"KV_{self.bucket}"
+
+    @classmethod
+    def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> KeyValue:
+        fields = {f.name for f in dataclasses.fields(api.KeyValueConfig)}
+        unknown = set(config) - fields
+        if unknown:
+            raise ValidationError(
+                f"a key-value bucket has no field(s) {sorted(unknown)}; fields are "
+                f"{sorted(fields - {'bucket'})}."
+            )
+        if "history" in config and not (isinstance(config["history"], int)
+                                         and 1 <= config["history"] <= 64):
+            raise ValidationError(f"history must be 1..64 (revisions kept per key), not "
+                                  f"{config['history']!r}.")
+        if isinstance(config.get("storage"), str):
+            config["storage"] = api.StorageType(config["storage"].lower())
+        kv = lab._call(lab._guard(lab._js.create_key_value(bucket=bucket, **config),
+                                  f"create kv {bucket}", {"stream": f"KV_{bucket}"}))
+        return cls(lab, bucket, kv)
+
+    @classmethod
+    def _bind(cls, lab: Lab, bucket: str) -> KeyValue:
+        kv = lab._call(lab._guard(lab._js.key_value(bucket), f"open kv {bucket}",
+                                  {"stream": f"KV_{bucket}"}))
+        return cls(lab, bucket, kv)
+
+    def _run(self, coro: Any, op: str) -> Any:
+        return self._lab._call(self._lab._guard(coro, f"kv {self.bucket}: {op}",
+                                                {"stream": self.stream}))
+
+    def put(self, key: str, value: Any) -> int:
+        """Set ``key``; returns the new revision (the stream sequence)."""
+        _check_key(key)
+        return self._run(self._kv.put(key, encode_payload(value)), f"put {key}")
+
+    def create(self, key: str, value: Any) -> int:
+        """Set ``key`` only if it does not exist (or was deleted); else WrongLastSequenceError."""
+        _check_key(key)
+        return self._run(self._kv.create(key, encode_payload(value)), f"create {key}")
+
+    def update(self, key: str, value: Any, last: int) -> int:
+        """Set ``key`` only if its latest revision is ``last`` (optimistic concurrency)."""
+        _check_key(key)
+        return self._run(self._kv.update(key, encode_payload(value), last=last), f"update {key}")
+
+    def get(self, key: str, revision: int | None = None) -> KvEntry | None:
+        """The latest (or a given) revision of ``key``; None when missing or deleted."""
+        _check_key(key)
+
+        async def go() -> Any:
+            try:
+                return await self._kv.get(key, revision=revision)
+            except Exception as e:  # nats-py: KeyNotFoundError / KeyDeletedError
+                if type(e).__name__ in ("KeyNotFoundError", "KeyDeletedError"):
+                    return None
+                raise
+
+        e = self._run(go(), f"get {key}")
+        return None if e is None else _entry(self.bucket, e)
+
+    def delete(self, key: str) -> bool:
+        """Delete ``key`` (leaves a delete marker; history stays until purged)."""
+        _check_key(key)
+        return self._run(self._kv.delete(key), f"delete {key}")
+
+    def purge(self, key: str) -> bool:
+        """Delete ``key`` and its whole history (leaves one purge marker)."""
+        _check_key(key)
+        return self._run(self._kv.purge(key), f"purge {key}")
+
+    def keys(self) -> list[str]:
+        async def go() -> list[str]:
+            try:
+                return await self._kv.keys()
+            except Exception as e:  # nats-py raises NoKeysError on an empty bucket
+                if type(e).__name__ == "NoKeysError":
+                    return []
+                raise
+
+        return sorted(self._run(go(), "keys"))
+
+    def history(self, key: str) -> list[KvEntry]:
+        _check_key(key)
+        return [_entry(self.bucket, e) for e in self._run(self._kv.history(key),
+                                                            f"history {key}")]
+
+    def watch(self, keys: str = ">", *, include_history: bool = False) -> _Watch:
+        """Updates to ``keys`` (wildcards allowed) from now on, queued: ``w.next(timeout)``."""
+        _check_key(keys, wildcards=True)
+        w = _Watch(self._lab, lambda e: _entry(self.bucket, e))
+
+        async def go() -> None:
+            watcher = await self._kv.watch(keys, include_history=include_history)
+            import asyncio
+
+            w._task = asyncio.ensure_future(w._run(watcher))
+
+        self._run(go(), f"watch {keys}")
+        return w
+
+    def status(self) -> Any:
+        return self._run(self._kv.status(), "status")
+
+    def __repr__(self) -> str:
+        return f"<KeyValue {self.bucket} (stream {self.stream})>"
+
+
+class ObjectStore:
+    """An object store bucket: large payloads split into chunks on a stream."""
+
+    def __init__(self, lab: Lab, bucket: str, obs: Any) -> None:
+        self._lab = lab
+        self.bucket = bucket
+        self._obs = obs
+
+    @property
+    def stream(self) -> str:
+        return f"OBJ_{self.bucket}"
+
+    @classmethod
+    def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> ObjectStore:
+        fields = {f.name for f in dataclasses.fields(api.ObjectStoreConfig)}
+        unknown = set(config) - fields
+        if unknown:
+            raise ValidationError(
+                f"an object store has no field(s) {sorted(unknown)}; fields are "
+                f"{sorted(fields - {'bucket'})}."
+            )
+        if isinstance(config.get("storage"), str):
+            config["storage"] = api.StorageType(config["storage"].lower())
+        obs = lab._call(lab._guard(
+            lab._js.create_object_store(bucket, config=api.ObjectStoreConfig(
+                bucket=bucket, **config)),
+            f"create object store {bucket}", {"stream": f"OBJ_{bucket}"}))
+        return cls(lab, bucket, obs)
+
+    @classmethod
+    def _bind(cls, lab: Lab, bucket: str) -> ObjectStore:
+        obs = lab._call(lab._guard(lab._js.object_store(bucket), f"open object store {bucket}",
+                                   {"stream": f"OBJ_{bucket}"}))
+        return cls(lab, bucket, obs)
+
+    def _run(self, coro: Any, op: str) -> Any:
+        return self._lab._call(self._lab._guard(coro, f"object store {self.bucket}: {op}",
+                                                {"stream": self.stream}), timeout=60)
+
+    def put(self, name: str, data: Any, *, description: str | None = None,
+            headers: dict[str, str] | None = None, chunk_size: int | None = None) -> Any:
+        """Store ``data`` (bytes, str or JSON-able) under ``name``; returns its ObjectInfo."""
+        if not isinstance(name, str) or not name:
+            raise ValidationError(f"an object name is a non-empty str, not {name!r}.")
+        meta = api.ObjectMeta(name=name, description=description, headers=headers)
+        if chunk_size:
+            meta.options = api.ObjectMetaOptions(max_chunk_size=chunk_size)
+        return self._run(self._obs.put(name, encode_payload(data), meta=meta), f"put {name}")
+
+    def get(self, name: str) -> bytes:
+        """The object's bytes (raises ObjectNotFound-style errors with a hint when missing)."""
+        result = self._run(self._obs.get(name), f"get {name}")
+        return result.data
+
+    def info(self, name: str) -> Any:
+        return self._run(self._obs.get_info(name), f"info {name}")
+
+    def list(self) -> list[Any]:
+        async def go() -> list[Any]:
+            try:
+                return await self._obs.list()
+            except Exception as e:
+                if type(e).__name__ == "NotFoundError":
+                    return []
+                raise
+
+        return self._run(go(), "list")
+
+    def delete(self, name: str) -> Any:
+        return self._run(self._obs.delete(name), f"delete {name}")
+
+    def seal(self) -> Any:
+        """Make the bucket read-only (its stream becomes sealed)."""
+        return self._run(self._obs.seal(), "seal")
+
+    def status(self) -> Any:
+        return self._run(self._obs.status(), "status")
+
+    def watch(self, *, include_history: bool = False) -> _Watch:
+        """Changes to objects' metadata from now on, queued: ``w.next(timeout)``."""
+        w = _Watch(self._lab, lambda info: info)
+
+        async def go() -> None:
+            import asyncio
+
+            watcher = await self._obs.watch(include_history=include_history, updates_only=True)
+            w._task = asyncio.ensure_future(w._run(watcher))
+
+        self._run(go(), "watch")
+        return w
+
+    def __repr__(self) -> str:
+        return f"<ObjectStore {self.bucket} (stream {self.stream})>"
+
+

@@ -1,0 +1,128 @@
+"""Subscriptions whose messages wait in a thread-safe queue until a notebook cell reads them.
+
+nats-py calls its callbacks on jslab's loop thread; these callbacks only put messages on a
+``queue.Queue``, so a cell can read them with ``next()`` without printing from another thread.
+
+    >>> sub = lab.subscribe_core("sensors.>")
+    >>> sub.next(timeout=1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from .messages import JsMessage, StoredMessage, encode_payload
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .lab import Lab
+
+__all__ = ["CoreSubscription", "PushSubscription"]
+
+
+class _QueuedSubscription:
+    kind = "subscription"
+
+    def __init__(self, lab: Lab) -> None:
+        self._lab = lab
+        self._queue: queue.Queue = queue.Queue()
+        self._sub: Any = None
+        self.subject = ""
+
+    def next(self, timeout: float = 1.0) -> Any:
+        """The next message, waiting up to ``timeout`` s; None when nothing came."""
+        try:
+            return self._queue.get(timeout=timeout) if timeout > 0 else self._queue.get_nowait()
+        except queue.Empty:
+            return None
+
+    def fetch(self, n: int = 100, timeout: float = 0.5) -> list[Any]:
+        """Up to ``n`` messages: those already queued, waiting up to ``timeout`` for the first."""
+        out = []
+        first = self.next(timeout)
+        if first is None:
+            return out
+        out.append(first)
+        while len(out) < n:
+            m = self.next(0)
+            if m is None:
+                break
+            out.append(m)
+        return out
+
+    def __iter__(self) -> Iterator[Any]:
+        """Iterate over the messages queued right now (does not wait)."""
+        while True:
+            m = self.next(0)
+            if m is None:
+                return
+            yield m
+
+    @property
+    def pending(self) -> int:
+        """Messages received and not yet read."""
+        return self._queue.qsize()
+
+    async def _unsubscribe(self) -> None:
+        if self._sub is not None:
+            sub, self._sub = self._sub, None
+            await sub.unsubscribe()
+
+    def unsubscribe(self) -> None:
+        """Stop receiving (queued messages stay readable)."""
+        if not self._lab.closed:
+            self._lab._call(self._lab._guard(self._unsubscribe(), f"unsubscribe {self.subject}"))
+
+    def __repr__(self) -> str:
+        state = "active" if self._sub is not None else "stopped"
+        return f"<{type(self).__name__} {self.subject} {state}, {self.pending} queued>"
+
+
+class CoreSubscription(_QueuedSubscription):
+    """A core NATS subscription (sees only what is published while it exists)."""
+
+    def __init__(self, lab: Lab, subject: str, responder: Callable[[Any], Any] | None = None):
+        super().__init__(lab)
+        self.subject = subject
+        self._responder = responder
+
+    async def _start(self, queue_group: str | None) -> None:
+        nc = self._lab._nc
+
+        async def on_msg(msg: Any) -> None:
+            stored = StoredMessage("", 0, msg.subject, msg.data, msg.headers, None)
+            if self._responder is None:
+                self._queue.put(stored)
+                return
+            loop = asyncio.get_running_loop()
+            try:
+                answer = await loop.run_in_executor(None, self._responder, stored.data)
+                await msg.respond(encode_payload(answer))
+            except Exception as e:  # the requester gets the error text instead of a timeout
+                await msg.respond(f"error: {type(e).__name__}: {e}".encode())
+
+        self._sub = await nc.subscribe(self.subject, queue=queue_group or "", cb=on_msg)
+        await nc.flush()
+
+
+class PushSubscription(_QueuedSubscription):
+    """A JetStream push consumer; deliveries are ``JsMessage`` objects (ack them)."""
+
+    async def _start(self, subject: str | None, *, stream: str | None, durable: str | None,
+                     queue: str | None, ordered: bool, manual_ack: bool, config: Any) -> None:
+        js = self._lab._js
+        self.subject = subject or stream or ""
+
+        async def on_msg(msg: Any) -> None:
+            self._queue.put(JsMessage(self._lab, msg))
+
+        self._sub = await js.subscribe(
+            subject or "", queue=queue, cb=on_msg, durable=durable, stream=stream,
+            config=config, manual_ack=manual_ack or ordered, ordered_consumer=ordered,
+            idle_heartbeat=5.0 if ordered else None, flow_control=ordered,
+        )
+
+    def consumer_info(self) -> Any:
+        return self._lab._call(self._lab._guard(self._sub.consumer_info(), "consumer info"))
