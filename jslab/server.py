@@ -19,6 +19,7 @@ server still running at interpreter exit is stopped.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import json
@@ -245,6 +246,21 @@ class _Watchdog:
         cls._send(str(pid))
 
     @classmethod
+    def close(cls) -> None:
+        """Close our end of the pipe: the watchdog kills what is still registered, then exits."""
+        with cls._lock:
+            proc, cls._proc = cls._proc, None
+            if proc is None or cls._owner_pid != os.getpid():
+                return
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # type: ignore[union-attr]
+            try:
+                proc.wait(2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    @classmethod
     def unregister(cls, pid: int) -> None:
         with contextlib.suppress(OSError, ValueError):
             if cls._proc is not None and cls._proc.poll() is None:
@@ -360,6 +376,20 @@ class _Resources:
         self.tmpdir = tmpdir
 
 
+# Every LocalServer not yet collected; at exit all are stopped together, then the watchdog.
+_LIVE: weakref.WeakSet[LocalServer] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_everything_at_exit() -> None:
+    servers = list(_LIVE)
+    _stop_all([s._res.proc for s in servers if s._res.proc is not None])
+    for srv in servers:
+        srv._res.proc = None
+        srv._finalizer()  # removes temp store dirs
+    _Watchdog.close()
+
+
 def _release(res: _Resources) -> None:
     if res.proc is not None:
         _stop_all([res.proc])
@@ -410,6 +440,7 @@ class LocalServer:
         self._log_offset = 0  # log size before the current start, to quote only its lines
         self._res = _Resources(tmp)
         self._finalizer = weakref.finalize(self, _release, self._res)
+        _LIVE.add(self)
 
     # -- paths and addresses ------------------------------------------------------------------
 

@@ -21,7 +21,8 @@ def start_servers() -> None:
     cluster = LocalCluster(3).start()
     held.extend([server, cluster])  # keep them referenced: only the SIGKILL may end them
     pids = [server.pid] + [s.pid for s in cluster.servers]
-    print(json.dumps({"pids": pids}), flush=True)
+    dirs = [str(server.store_dir), str(cluster.store_dir)]
+    print(json.dumps({"pids": pids, "dirs": dirs}), flush=True)
 
 
 if sys.argv[1:] == ["thread"]:

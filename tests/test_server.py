@@ -9,6 +9,7 @@ import asyncio
 import gc
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -341,20 +342,24 @@ def test_stop_and_start_one_node(cluster):
 
 def test_servers_are_stopped_gracefully_at_interpreter_exit(tmp_path):
     code = (
-        "import json, sys\n"
+        "import json, sys, threading\n"
         "from jslab.server import LocalServer\n"
         "temp = LocalServer().start()\n"
         "kept = LocalServer(sys.argv[1]).start()\n"
-        "print(json.dumps([temp.pid, kept.pid, str(temp.store_dir)]))\n"
+        "watched = LocalServer()\n"  # spawned off the main thread: the watchdog guards it
+        "worker = threading.Thread(target=watched.start)\n"
+        "worker.start(); worker.join()\n"
+        "print(json.dumps([temp.pid, kept.pid, watched.pid, str(temp.store_dir)]))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "kept")],
+    done = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "error", "-c", code, str(tmp_path / "kept")],
         capture_output=True, text=True, cwd=HERE.parent, timeout=30, check=True,
-    ).stdout
-    temp_pid, kept_pid, temp_dir = json.loads(out)
-    assert not alive(temp_pid) and not alive(kept_pid)
+    )
+    *pids, temp_dir = json.loads(done.stdout)
+    assert [p for p in pids if alive(p)] == []
     assert not Path(temp_dir).exists()  # the temp store is removed too
     assert "Server Exiting" in (tmp_path / "kept" / "nats-server.log").read_text()
+    assert done.stderr == ""  # no unclosed pipe or still-running subprocess warnings
 
 
 def test_a_forgotten_server_is_stopped_when_collected():
@@ -373,8 +378,8 @@ def test_servers_die_with_a_sigkilled_parent(spawned_on):
         stdout=subprocess.PIPE, text=True, cwd=HERE.parent,
     )
     try:
-        line = child.stdout.readline()
-        pids = json.loads(line)["pids"]
+        started = json.loads(child.stdout.readline())
+        pids = started["pids"]
         assert len(pids) == 4 and all(alive(p) for p in pids)
     finally:
         child.send_signal(signal.SIGKILL)
@@ -384,3 +389,5 @@ def test_servers_die_with_a_sigkilled_parent(spawned_on):
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.02)
     assert [p for p in pids if alive(p)] == []
+    for store in started["dirs"]:  # a SIGKILLed process cannot remove its temp stores
+        shutil.rmtree(store, ignore_errors=True)
