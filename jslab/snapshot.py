@@ -118,3 +118,45 @@ class StreamSnapshot:
                 return c
         known = ", ".join(c.name for c in self.consumers) or "none"
         raise KeyError(f"stream {self.name!r} has no consumer {name!r} (consumers: {known})")
+
+    @property
+    def span(self) -> int:
+        """How many sequence numbers first_seq..last_seq covers (0 when the stream is empty)."""
+        return max(0, self.last_seq - self.first_seq + 1) if self.messages else 0
+
+    @property
+    def present_seqs(self) -> tuple[int, ...]:
+        """Stored sequences inside the loaded ``window`` (empty when no window was loaded)."""
+        return tuple(sorted(self.seq_subjects))
+
+    # Displays. The renderers live in the higher jslab.viz layer, imported on use so this
+    # module stays plain data: str() and text/plain give the text rendering, text/html the
+    # rich one, and .tape() the matplotlib picture.
+
+    def __repr__(self) -> str:
+        return (
+            f"<StreamSnapshot {self.name!r} seq {self.first_seq}..{self.last_seq}, "
+            f"{self.messages} messages, {len(self.consumers)} consumers>"
+        )
+
+    def __str__(self) -> str:
+        from .viz.text import render_text
+
+        return render_text(self)
+
+    def _repr_pretty_(self, p, cycle: bool) -> None:
+        p.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        from .viz.html import render_html
+
+        return render_html(self)
+
+    def tape(self, **kw):
+        """The stream as a matplotlib tape (see `jslab.viz.tape.tape`).
+
+            >>> fig = snap.tape(title="ORDERS")
+        """
+        from .viz.tape import tape
+
+        return tape(self, **kw)
