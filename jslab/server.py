@@ -772,17 +772,15 @@ class LocalCluster:
                 self._wait_nodes(todo, timeout)
                 break
             except ServerError as e:
-                collided = "address already in use" in str(e).lower()
-                if not collided or attempt == 2 or any(s.running for s in self.servers
-                                                       if s not in todo):
-                    _stop_all([s._res.proc for s in todo if s._res.proc is not None])
-                    for s in todo:
-                        s._res.proc = None
-                    raise
-                self._say("a route port was taken meanwhile; picking new ports")
                 _stop_all([s._res.proc for s in todo if s._res.proc is not None])
                 for s in todo:
                     s._res.proc = None
+                # Route ports were free when picked, but another process may bind one before
+                # our node does; then pick all again (only while no node runs with the old).
+                collided = "address already in use" in str(e).lower()
+                if not collided or attempt == 2 or any(s.running for s in self.servers):
+                    raise
+                self._say("a route port was taken meanwhile; picking new ports")
                 self._set_routes(_free_ports(len(self.servers), self.host))
         self._say("waiting for a JetStream meta leader")
         leader = self.meta_leader(timeout=timeout)

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from jslab.server import (
     ServerError,
     ServerNotFoundError,
     ServerVersionError,
+    _free_ports,
     find_nats_server,
     server_version,
 )
@@ -334,6 +336,21 @@ def test_stop_and_start_one_node(cluster):
     assert cluster.running == ["n1", "n2"]
     cluster.start(2)
     assert cluster.running == ["n1", "n2", "n3"]
+
+
+def test_a_taken_route_port_is_replaced():
+    lines: list[str] = []
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    try:
+        c = LocalCluster(3, progress=lines.append)
+        c._set_routes([squatter.getsockname()[1], *_free_ports(2, "127.0.0.1")])
+        with c:
+            assert squatter.getsockname()[1] not in c.route_ports
+            assert "a route port was taken meanwhile; picking new ports" in lines
+    finally:
+        squatter.close()
 
 
 # ---------------------------------------------------------------------------------------------
