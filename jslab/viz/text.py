@@ -251,8 +251,8 @@ def render_text(snap: StreamSnapshot, *, width: int = 72) -> str:
         where = f"empty (last seq {snap.last_seq})"
     lines.append(f"  {where}  messages {snap.messages:,}  bytes {format_bytes(snap.bytes)}")
     if snap.num_deleted or snap.deleted:
-        shown = compact_ranges(snap.deleted) if snap.deleted else "?"
-        lines.append(f"  deleted {snap.num_deleted}: {shown}")
+        shown = compact_ranges(snap.deleted) if snap.deleted else "not listed"
+        lines.append(f"  deleted {shown}  ({snap.num_deleted} seqs)")
 
     counts = sorted(snap.subject_counts.items())
     lines.append(f"Subjects ({len(counts)})")
