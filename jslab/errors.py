@@ -904,6 +904,12 @@ def from_nats_error(
                 operation=operation,
                 context=context,
             )
+    if "KeyWrongLastSequenceError" in names:
+        # nats-py's KV raises this for a create/update whose expected revision is stale.
+        return WrongLastSequenceError(
+            str(exc).removeprefix("nats: "), err_code=10071, status=400,
+            operation=operation, context=context,
+        )
     if names & {"NoStreamResponseError", "NoRespondersError"}:
         return NoStreamForSubjectError(operation=operation, context=context)
     if names & _NOT_CONNECTED:

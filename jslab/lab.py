@@ -98,7 +98,7 @@ class Lab:
         self._subs: list[Any] = []
         self._closers: list[Callable[[], None]] = []
         self.events: collections.deque[tuple[_dt.datetime, str]] = collections.deque(maxlen=200)
-        self._servers = [servers] if isinstance(servers, str) else list(servers)
+        self._servers = servers.split(",") if isinstance(servers, str) else list(servers)
         self._nc: Any = None
         self._js: Any = None
         self._version: tuple[int, int, int] | None = None
@@ -133,8 +133,13 @@ class Lab:
             "reconnected_cb": on_reconnected,
             **options,
         }
+        # A few quick tries for the first connection (a wrong URL should fail fast), then
+        # reconnect forever: servers stop and come back during lessons.
+        forever = opts["max_reconnect_attempts"]
+        opts["max_reconnect_attempts"] = 2
         try:
             self._nc = await nats.connect(self._servers, **opts)
+            self._nc.options["max_reconnect_attempts"] = forever
         except Exception as e:
             raise NotConnectedError(
                 f"could not connect to {', '.join(self._servers)}: {e}. Is the server running "

@@ -58,6 +58,8 @@ def decode_payload(raw: bytes) -> Any:
         text = raw.decode()
     except UnicodeDecodeError:
         return raw
+    if any(c < " " and c not in "\t\n\r" for c in text):
+        return raw  # control characters: binary data that happens to be valid UTF-8
     if raw[0] in _JSON_START:
         try:
             return json.loads(text)

@@ -1,0 +1,195 @@
+"""The ``jslab`` command: open the lab, run a server, check the installation.
+
+    $ jslab lab                 # JupyterLab on the notebook series
+    $ jslab server --cluster 3  # three nats-server nodes in the foreground
+    $ jslab doctor              # what is installed, and does a round trip work?
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+
+__all__ = ["main"]
+
+
+def _notebook_dir() -> Path:
+    """The series shipped beside the package (a source checkout), else the current dir."""
+    here = Path(__file__).resolve().parent.parent / "notebooks"
+    return here if here.is_dir() else Path.cwd()
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    root = Path(args.dir) if args.dir else _notebook_dir()
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
+           "--ServerApp.ip=127.0.0.1"]
+    if args.no_browser or os.environ.get("JSLAB_NO_BROWSER"):
+        cmd.append("--no-browser")
+    if args.port:
+        cmd.append(f"--port={args.port}")
+    print(f"Opening JupyterLab on {root} (the URL with its token is printed below).", flush=True)
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from .server import LocalCluster, LocalServer
+
+    if args.cluster:
+        srv = LocalCluster(args.cluster, args.store, progress=lambda s: print(s, flush=True))
+    else:
+        srv = LocalServer(args.store, port=args.port, host=args.host)
+    srv.start()
+    nodes = srv.servers if args.cluster else [srv]
+    print(f"nats-server {'.'.join(map(str, nodes[0].version))} running "
+          f"({len(nodes)} node{'s' if len(nodes) > 1 else ''}); store: {srv.store_dir}")
+    for node in nodes:
+        print(f"  {node.name}: {node.url}   monitoring {node.monitor_url}")
+    print(f"Connect with:  lab = jslab.connect({srv.url!r})")
+    print("Ctrl-C stops the server.", flush=True)
+    stop = {"now": False}
+
+    def on_term(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        while not stop["now"]:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    print("\nstopping…", flush=True)
+    srv.close()
+    print("stopped.")
+    return 0
+
+
+def doctor(out=print) -> list[str]:
+    """Check the installation; returns the problems found (empty when all is well)."""
+    problems: list[str] = []
+
+    def check(label: str, fn) -> object:
+        try:
+            value = fn()
+        except Exception as e:  # every failure becomes a line of the report
+            out(f"  ✗ {label}: {e}")
+            problems.append(f"{label}: {e}")
+            return None
+        out(f"  ✓ {label}: {value}")
+        return value
+
+    out(f"jslab {__version__}")
+    py_ok = sys.version_info >= (3, 10)
+    out(f"  {'✓' if py_ok else '✗'} Python: {platform.python_version()} ({sys.executable})")
+    if not py_ok:
+        problems.append("Python >= 3.10 is required")
+
+    def nats_py() -> str:
+        from importlib.metadata import version
+
+        import nats  # noqa: F401  (importable, not only installed)
+
+        return version("nats-py")
+
+    check("nats-py", nats_py)
+
+    from .server import LocalServer, find_nats_server, server_version
+
+    binary = check("nats-server binary", find_nats_server)
+    if binary:
+        check("nats-server version", lambda: ".".join(map(str, server_version(binary))))
+
+    def kernel() -> str:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = KernelSpecManager().find_kernel_specs()
+        if not specs:
+            raise RuntimeError("no Jupyter kernel installed: pip install ipykernel")
+        return ", ".join(sorted(specs))
+
+    check("Jupyter kernels", kernel)
+
+    def round_trip() -> str:
+        from .lab import Lab
+
+        with LocalServer() as srv:
+            lab = Lab(srv.url)
+            try:
+                lab.add_stream("DOCTOR", subjects=["doctor.>"], storage="memory")
+                ack = lab.publish("doctor.ping", b"ping")
+                lab.add_consumer("DOCTOR", "check")
+                got = lab.fetch("DOCTOR", "check", 1, wait=2)
+                if len(got) != 1 or got[0].raw != b"ping":
+                    raise RuntimeError("published a message but could not fetch it back")
+                got[0].ack_sync()
+            finally:
+                lab.close()
+            return (f"started a server in {srv.startup_ms:.0f} ms, stored seq {ack.seq}, "
+                    "fetched and acked it")
+
+    check("JetStream round trip", round_trip)
+    out("all good." if not problems else f"{len(problems)} problem(s) found.")
+    return problems
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    return 1 if doctor() else 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    fmt = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(
+        prog="jslab", formatter_class=fmt,
+        description="Learn and explore NATS JetStream in Jupyter against a real nats-server.",
+        epilog="examples:\n  jslab lab\n  jslab server --cluster 3\n  jslab doctor",
+    )
+    p.add_argument("--version", action="version", version=f"jslab {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    lab = sub.add_parser("lab", help="open JupyterLab on the notebook series",
+                         formatter_class=fmt,
+                         epilog="example:\n  jslab lab --no-browser --port 8888")
+    lab.add_argument("--no-browser", action="store_true",
+                     help="do not open a browser (headless machines; also JSLAB_NO_BROWSER=1)")
+    lab.add_argument("--port", type=int, help="JupyterLab port (default: 8888 or the next free)")
+    lab.add_argument("--dir", help="folder to open (default: the notebook series)")
+    lab.set_defaults(func=cmd_lab)
+
+    srv = sub.add_parser("server", help="run a nats-server (or cluster) in the foreground",
+                         formatter_class=fmt,
+                         epilog="examples:\n  jslab server\n  jslab server --port 4222 "
+                                "--store ./data\n  jslab server --cluster 3")
+    srv.add_argument("--cluster", type=int, metavar="N", help="run N routed nodes (e.g. 3)")
+    srv.add_argument("--store", metavar="DIR", help="JetStream store dir (default: a temp dir)")
+    srv.add_argument("--port", type=int, metavar="P", help="client port (default: a free one)")
+    srv.add_argument("--host", default="127.0.0.1",
+                     help="interface to bind (default 127.0.0.1; only change it on purpose)")
+    srv.set_defaults(func=cmd_server)
+
+    doc = sub.add_parser("doctor", help="check Python, nats-py, the server binary and a round "
+                         "trip", formatter_class=fmt, epilog="example:\n  jslab doctor")
+    doc.set_defaults(func=cmd_doctor)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
