@@ -47,7 +47,7 @@ def test_timeout_cancels_the_coroutine(loop):
             raise
 
     t0 = time.monotonic()
-    with pytest.raises(JslabTimeoutError, match="did not finish within 0.2 s"):
+    with pytest.raises(JslabTimeoutError, match=r"did not finish within 0\.2 s"):
         loop.call(slow(), timeout=0.2)
     assert time.monotonic() - t0 < 2
     assert cancelled.wait(2)
