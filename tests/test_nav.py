@@ -85,7 +85,7 @@ def test_readme_indexes_the_series_and_keeps_other_text(series):
     assert "| 00 | [Welcome](00-welcome.ipynb) | Start here: what a stream is. |" in readme
     assert "| 01 | [Streams](01-streams.ipynb) | Publish and look at the \\| tape. |" in readme
     assert "scratch" not in readme
-    (series / "README.md").write_text("# Mine\n\nKept.\n\n" + readme[readme.index("<!--"):])
+    (series / "README.md").write_text("# Mine\n\nKept.\n\n" + readme[readme.index("<!--") :])
     write(series / "03-kv.ipynb", "Key-value", "Buckets on streams.")
     nav.update(series)
     readme = (series / "README.md").read_text()
