@@ -10,6 +10,8 @@ SPEC   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 RUN_STAMP  := $(VENV)/.installed-run-$(SPEC)
 TEST_STAMP := $(VENV)/.installed-test-$(SPEC)
 PYTEST_ARGS ?=
+# Strict nbval over notebooks/ plus the unit/integration tests; one notebook per worker.
+NBVAL_ARGS := -n auto --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # JSLAB_NO_BROWSER=1 (or NO_BROWSER=1) starts JupyterLab without opening a browser (headless machines).
 LAB_FLAGS := $(if $(or $(JSLAB_NO_BROWSER),$(NO_BROWSER)),--no-browser,)
@@ -45,13 +47,14 @@ browser-deps:
 
 test: $(TEST_STAMP) browser-deps
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(NBVAL_ARGS) $(PYTEST_ARGS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
 notebooks: $(TEST_STAMP)
 	$(BIN)/python scripts/run_notebooks.py
+	$(BIN)/python scripts/nav.py
 
 bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_client.py

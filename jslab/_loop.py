@@ -99,19 +99,47 @@ class EventLoopThread:
                 "wait forever for itself. Inside async callbacks use the awaitable API "
                 "(`await lab.aio.<method>(...)`) instead of the blocking one."
             )
-        fut = self.submit(coro)
+        if self._closed:
+            coro.close()
+            raise LoopClosedError(
+                "the jslab background loop is closed. Start a new lab with jslab.start() "
+                "or jslab.connect()."
+            )
+        # A plain lock released by the task's done callback is the cheapest cross-thread
+        # wake-up (cheaper than concurrent.futures.Future's condition variable).
+        done = threading.Lock()
+        done.acquire()
+        box: list[asyncio.Task] = []
+
+        def finished(_task: asyncio.Task) -> None:
+            done.release()
+
+        def begin() -> None:
+            task = self._loop.create_task(coro)
+            box.append(task)
+            task.add_done_callback(finished)
+
+        self._loop.call_soon_threadsafe(begin)
         try:
-            return fut.result(timeout)
-        except concurrent.futures.TimeoutError:
-            fut.cancel()
-            raise JslabTimeoutError(
-                f"the operation did not finish within {timeout} s and was cancelled. "
-                "Is the server reachable? Try again with a larger timeout."
-            ) from None
+            if not done.acquire(timeout=-1 if timeout is None else timeout):
+                self._cancel(box)
+                raise JslabTimeoutError(
+                    f"the operation did not finish within {timeout} s and was cancelled. "
+                    "Is the server reachable? Try again with a larger timeout."
+                )
         except KeyboardInterrupt:
             # Interrupt kernel: stop the work on the loop thread, keep the loop alive.
-            fut.cancel()
+            self._cancel(box)
             raise
+        return box[0].result()
+
+    def _cancel(self, box: list[asyncio.Task]) -> None:
+        def cancel() -> None:
+            for task in box:
+                task.cancel()
+
+        if not self._closed:
+            self._loop.call_soon_threadsafe(cancel)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the loop and join its thread. Safe to call twice."""

@@ -146,7 +146,8 @@ class Lab:
                 "and the URL right? For the bundled server use jslab.start(); check with "
                 "`jslab doctor`."
             ) from None
-        self._js = self._nc.jetstream(timeout=self.timeout)
+        # Up to 4000 unacknowledged publishes in flight for publish_many.
+        self._js = self._nc.jetstream(timeout=self.timeout, publish_async_max_pending=4000)
         self._version_str = self._nc._server_info.get("version", "")
         self._version = parse_version(self._version_str) if self._version_str else None
         self._event(f"connected to {self._nc.connected_url.netloc}")
@@ -558,7 +559,7 @@ class Lab:
         return api.PubAck.from_response(resp)
 
     def publish_many(self, subject_or_messages: Any, payloads: Iterable[Any] | None = None, *,
-                     headers: Mapping | None = None, max_pending: int = 4000,
+                     headers: Mapping | None = None,
                      progress: bool | None = None) -> PublishResult:
         """Publish many messages pipelined (many in flight, all acknowledged before returning).
 
@@ -569,23 +570,37 @@ class Lab:
         error (earlier messages stay stored). Shows progress for big batches; Ctrl-C stops it.
         """
         self._check_open()
+        base_headers = check_headers(headers)
         if isinstance(subject_or_messages, str):
-            names.check_publish_subject(subject_or_messages)
-            if payloads is None:
+            subj = subject_or_messages
+            names.check_publish_subject(subj)
+            if payloads is None or isinstance(payloads, (str, bytes)):
                 raise ValidationError(
-                    "publish_many(subject, payloads) needs the payloads, e.g. "
+                    "publish_many(subject, payloads) needs an iterable of payloads, e.g. "
                     "publish_many('orders.new', [b'a', b'b'])."
                 )
-            subj = subject_or_messages
-            items: Iterable[Any] = ((subj, p) for p in payloads)
+            prepared = [(subj, encode_payload(p), base_headers) for p in payloads]
         else:
             if payloads is not None:
                 raise ValidationError(
                     "give either publish_many(subject, payloads) or publish_many(messages) "
                     "with (subject, data) pairs, not both."
                 )
-            items = subject_or_messages
-        base_headers = check_headers(headers)
+            prepared = self._prepare_messages(subject_or_messages, base_headers)
+        if not prepared:
+            return PublishResult(0, None, None, None)
+        show = progress if progress is not None else len(prepared) >= 50_000
+        bar = Progress(len(prepared), "publishing") if show else None
+        try:
+            return self._call(self._publish_many(prepared, bar),
+                              timeout=max(self.timeout * 4, len(prepared) / 2000))
+        finally:
+            if bar:
+                bar.close()
+
+    @staticmethod
+    def _prepare_messages(items: Iterable[Any],
+                          base_headers: dict | None) -> list[tuple[str, bytes, dict | None]]:
         prepared: list[tuple[str, bytes, dict | None]] = []
         checked: set[str] = set()
         for item in items:
@@ -604,75 +619,51 @@ class Lab:
             if len(item) == 3 and item[2]:
                 h = {**(base_headers or {}), **(check_headers(item[2]) or {})}
             prepared.append((s, encode_payload(d), h))
-        if not prepared:
-            return PublishResult(0, None, None, None)
-        show = progress if progress is not None else len(prepared) >= 50_000
-        bar = Progress(len(prepared), "publishing") if show else None
-        try:
-            return self._call(self._publish_many(prepared, max_pending, bar),
-                              timeout=max(self.timeout * 4, len(prepared) / 2000))
-        finally:
-            if bar:
-                bar.close()
+        return prepared
 
     async def _publish_many(self, prepared: list[tuple[str, bytes, dict | None]],
-                            max_pending: int, bar: Progress | None) -> PublishResult:
+                            bar: Progress | None) -> PublishResult:
         js = self._js
-        js._publish_async_pending_semaphore = asyncio.Semaphore(max_pending)
         t0 = time.perf_counter()
-        state = {"first": None, "last": None, "stream": None, "dups": 0, "done": 0, "err": None}
-        futures = []
-
-        def on_done(fut: asyncio.Future) -> None:
-            if fut.cancelled():
-                return
-            exc = fut.exception()
-            if exc is not None:
-                if state["err"] is None:
-                    state["err"] = exc
-                return
-            ack = fut.result()
-            state["done"] += 1
-            if state["first"] is None or ack.seq < state["first"]:
-                state["first"] = ack.seq
-            if state["last"] is None or ack.seq > state["last"]:
-                state["last"] = ack.seq
-            state["stream"] = ack.stream
-            if ack.duplicate:
-                state["dups"] += 1
-
+        futures: list[asyncio.Future] = []
         try:
             for i, (s, d, h) in enumerate(prepared):
-                if state["err"] is not None:
-                    break
-                fut = await js.publish_async(s, d, headers=dict(h) if h else None,
-                                             wait_stall=self.timeout)
-                fut.add_done_callback(on_done)
-                futures.append(fut)
-                if bar is not None and i % 5000 == 0:
-                    bar.update(state["done"])
+                futures.append(await js.publish_async(s, d, headers=dict(h) if h else None))
+                if i % 2000 == 1999:
+                    # Stop early on the first refusal; earlier messages stay stored.
+                    if any(f.done() and f.exception() for f in futures[-2000:-1000]):
+                        break
+                    if bar is not None:
+                        bar.update(i + 1 - js.publish_async_pending())
             await asyncio.wait_for(js.publish_async_completed(), self.timeout * 2)
         except asyncio.CancelledError:
             for f in futures:
                 f.cancel()
             raise
         except asyncio.TimeoutError:
+            pending = sum(not f.done() for f in futures)
             raise JslabTimeoutError(
-                f"{len(prepared) - state['done']} of {len(prepared)} messages were not "
-                "acknowledged in time. The server may be overloaded or gone; check "
-                "lab.stream_info(...) to see what was stored."
+                f"{pending} of {len(prepared)} messages were not acknowledged in time. The "
+                "server may be overloaded or gone; check lab.stream_info(...) to see what was "
+                "stored."
             ) from None
-        if state["err"] is not None:
-            e = state["err"]
-            err = from_nats_error(e, operation="publish_many") if not isinstance(
-                e, JslabError) else e
-            if type(e).__name__ == "NoStreamResponseError":
-                err = NoStreamForSubjectError(operation="publish_many")
-            raise err from None
+        seqs = []
+        stream = None
+        dups = 0
+        for f in futures:
+            exc = f.exception()
+            if exc is not None:
+                if type(exc).__name__ == "NoStreamResponseError":
+                    raise NoStreamForSubjectError(operation="publish_many") from None
+                raise from_nats_error(exc, operation="publish_many") from None
+            ack = f.result()
+            seqs.append(ack.seq)
+            stream = ack.stream
+            dups += bool(ack.duplicate)
         if bar is not None:
-            bar.update(state["done"])
-        return PublishResult(state["done"], state["stream"], state["first"], state["last"],
-                             state["dups"], elapsed=time.perf_counter() - t0)
+            bar.update(len(futures))
+        return PublishResult(len(futures), stream, min(seqs), max(seqs), dups,
+                             elapsed=time.perf_counter() - t0)
 
     def publish_core(self, subject: str, data: Any = b"", *,
                      headers: Mapping | None = None) -> None:
@@ -876,16 +867,18 @@ class Lab:
                 await self._guard(self._js._jsm.consumer_info(stream, consumer), op,
                                   {"stream": stream, "consumer": consumer})
             raise
+        if ack == "ack":
+            # The fast path: plain acks are buffered and go out with the next write (a
+            # snapshot flushes first, so pictures stay true).
+            for m in raw:
+                await m.ack()
+        elif ack == "ack_sync":
+            await asyncio.gather(*(m.ack_sync(timeout=self.timeout) for m in raw))
         msgs = [JsMessage(self, m) for m in raw]
-        seen = self._seen[key]
         if ack is None:
+            seen = self._seen[key]
             for m in msgs:
                 seen[m.seq] = m.num_delivered
-        else:
-            for m in msgs:
-                await self._ack_one(m, ack)
-            if ack == "ack":
-                await self._nc.flush(self.timeout)
         return msgs
 
     # ------------------------------------------------------------------ acknowledgements

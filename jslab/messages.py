@@ -149,14 +149,27 @@ class JsMessage:
         ...     msg.ack()
     """
 
-    __slots__ = ("_lab", "_md", "_msg", "consumer", "stream")
+    __slots__ = ("_lab", "_md_cache", "_msg")
 
     def __init__(self, lab: Lab, msg: Any) -> None:
         self._lab = lab
         self._msg = msg
-        self._md = msg.metadata
-        self.stream: str = self._md.stream
-        self.consumer: str = self._md.consumer
+        self._md_cache: Any = None
+
+    @property
+    def _md(self) -> Any:
+        # Parsed on first use: batch paths that never look at it skip the cost.
+        if self._md_cache is None:
+            self._md_cache = self._msg.metadata
+        return self._md_cache
+
+    @property
+    def stream(self) -> str:
+        return self._md.stream
+
+    @property
+    def consumer(self) -> str:
+        return self._md.consumer
 
     # -- content -------------------------------------------------------------------
     @property
