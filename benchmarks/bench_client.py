@@ -15,16 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import nats
 
-import nats  # noqa: E402
-
-from jslab.lab import Lab  # noqa: E402
-from jslab.server import LocalServer  # noqa: E402
+from jslab.lab import Lab
+from jslab.server import LocalServer
 
 
 def _fresh(lab: Lab, name: str) -> None:
