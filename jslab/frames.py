@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import names
 from .errors import JetStreamError, JslabError, ValidationError
-from .messages import decode_payload
+from .messages import _JSON_START, decode_payload
 from .progress import Progress
 from .viz.text import format_bytes, format_duration, subject_matches
 
@@ -458,6 +458,21 @@ def _parse_headers(block: bytes) -> dict[str, str] | None:
     return out or None
 
 
+def _decode_all(raw: list[bytes]) -> list[Any]:
+    """``decode_payload`` for many payloads: the JSON case inlined (half the time per row)."""
+    loads, out = json.loads, []
+    append = out.append
+    for r in raw:
+        if r and r[0] in _JSON_START:
+            try:
+                append(loads(r.decode()))
+                continue
+            except ValueError:  # not UTF-8 or not JSON: the general rule decides
+                pass
+        append(decode_payload(r))
+    return out
+
+
 def _frame(rows: _Rows, limit: int | None) -> pd.DataFrame:
     n = len(rows) if limit is None else min(limit, len(rows))
     times = rows.time[:n]
@@ -472,7 +487,7 @@ def _frame(rows: _Rows, limit: int | None) -> pd.DataFrame:
         "time": when.astype("datetime64[ns, UTC]"),
         "size": pd.Series([len(r) for r in raw], dtype="int64"),
         "headers": pd.Series(rows.headers[:n], dtype="object"),
-        "data": pd.Series([decode_payload(r) for r in raw], dtype="object"),
+        "data": pd.Series(_decode_all(raw), dtype="object"),
     }, columns=list(MESSAGE_COLUMNS))
     return df
 

@@ -51,7 +51,8 @@ class Dashboard:
         self.batch: Any = None  # the last fetched batch: Ack all / Nak / Term act on it
         self.snapshot: Any = None
         self.state = "running"
-        self.error: str | None = None
+        self.error: str | None = None  # the last refresh failed
+        self._failure: str | None = None  # the last control failed
         self._note = ""
         self._refresh_lock = threading.Lock()
         self._stop = threading.Event()
@@ -75,7 +76,7 @@ class Dashboard:
         self.status = widgets.HTML()
         self.status.add_class("jslab-status")
 
-        self.publish_count = widgets.IntText(value=10, description="N", min=1,
+        self.publish_count = widgets.IntText(value=10, description="N",
                                              layout=widgets.Layout(width="140px"))
         self.publish_subject = widgets.Text(value=self._default_subject(), description="subject",
                                             layout=widgets.Layout(width="260px"))
@@ -85,7 +86,7 @@ class Dashboard:
         self.consumer_dropdown = widgets.Dropdown(options=[], description="consumer",
                                                   layout=widgets.Layout(width="260px"))
         self._wanted_consumer = consumer
-        self.fetch_count = widgets.IntText(value=5, description="N", min=1,
+        self.fetch_count = widgets.IntText(value=5, description="N",
                                            layout=widgets.Layout(width="140px"))
         self.fetch_button = _button("Fetch", "jslab-fetch", "fetch N messages and keep them",
                                     self._on_fetch)
@@ -178,11 +179,12 @@ class Dashboard:
         self.fetch_button.disabled = not options
 
     def _set_status(self) -> None:
-        state = "error" if self.error and self.state == "running" else self.state
+        failure = self.error or self._failure
+        state = "error" if failure and self.state == "running" else self.state
         text = {"running": f"live, refreshing every {self.every:g} s",
                 "paused": "paused (press Pause again to resume)",
                 "stopped": "stopped",
-                "error": f"error: {self.error}"}[state]
+                "error": f"error: {failure}"}[state]
         note = f" — {self._note}" if self._note else ""
         self.status.value = (
             f'<span class="jslab-state-{state}" style="color:{STATUS_COLORS[state]}">'
@@ -198,9 +200,10 @@ class Dashboard:
         """Run a control on the kernel thread; show failures in the status line."""
         try:
             self._note = what() or note
-            self.error = None
+            self._failure = None
         except Exception as e:
-            self.error = str(e)
+            # Kept until the next control is used (a refresh must not hide it).
+            self._failure = str(e)
             self._note = ""
         self._update_batch_buttons()
         try:
