@@ -246,7 +246,7 @@ class Lab:
         global _current
         if self._closed:
             return
-        for closer in reversed(self._closers):
+        for closer in reversed(list(self._closers)):
             try:
                 closer()
             except Exception:  # a view that fails to stop must not keep the server alive
@@ -290,7 +290,7 @@ class Lab:
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("connected" if self.connected else "reconnecting")
         where = "bundled server" if self.server is not None else "server"
-        return f"<Lab {state} to {where} {self.url} (nats-server {self._version_str})>"
+        return f"<Lab {state} to {where} {self.url}>"
 
     # ------------------------------------------------------------------ server facts
     @property
@@ -650,16 +650,23 @@ class Lab:
         seqs = []
         stream = None
         dups = 0
-        for f in futures:
-            exc = f.exception()
+        first_error, failed_subject = None, None
+        for f, (subject, _d, _h) in zip(futures, prepared, strict=False):  # may stop early
+            exc = f.exception()  # retrieve every one, so none is reported as never retrieved
             if exc is not None:
-                if type(exc).__name__ == "NoStreamResponseError":
-                    raise NoStreamForSubjectError(operation="publish_many") from None
-                raise from_nats_error(exc, operation="publish_many") from None
+                if first_error is None:
+                    first_error, failed_subject = exc, subject
+                continue
             ack = f.result()
             seqs.append(ack.seq)
             stream = ack.stream
             dups += bool(ack.duplicate)
+        if first_error is not None:
+            stored = f" ({len(seqs)} earlier messages were stored)" if seqs else ""
+            if type(first_error).__name__ == "NoStreamResponseError":
+                raise NoStreamForSubjectError(operation=f"publish_many{stored}",
+                                              context={"subject": failed_subject}) from None
+            raise from_nats_error(first_error, operation=f"publish_many{stored}") from None
         if bar is not None:
             bar.update(len(futures))
         return PublishResult(len(futures), stream, min(seqs), max(seqs), dups,
@@ -1000,6 +1007,55 @@ class Lab:
         await self._nc.flush(self.timeout)  # outstanding acks reach the server first
         seen = {c: dict(s) for (st, c), s in self._seen.items() if st == stream}
         return await collect_snapshot(self._nc, stream, seen=seen, window=window)
+
+    def messages(self, stream: str, *, subject: str | None = None, start: Any = None,
+                 limit: int | None = None):
+        """The stream's messages as a pandas DataFrame (seq, subject, time, size, headers, data).
+
+        Reading never changes what the stream keeps. ``start`` is a sequence or a datetime.
+        """
+        from .frames import messages_frame
+
+        self._check_open()
+        names.check_stream_name(stream)
+        if subject is not None:
+            names.check_filter_subject(subject)
+        return messages_frame(self, stream, subject=subject, start=start, limit=limit)
+
+    def streams(self):
+        """Every stream as a row of a DataFrame (subjects, retention, counts, limits)."""
+        from .frames import streams_frame
+
+        self._check_open()
+        return streams_frame(self)
+
+    def consumers(self, stream: str):
+        """Every consumer of ``stream`` as a row of a DataFrame (positions and counts)."""
+        from .frames import consumers_frame
+
+        self._check_open()
+        names.check_stream_name(stream)
+        return consumers_frame(self, stream)
+
+    def record(self, stream: str, every: float = 0.1):
+        """Sample the stream and its consumers in the background until ``.stop()``.
+
+            >>> rec = lab.record("ORDERS", every=0.1)
+            >>> ...; rec.stop(); rec.frame; rec.plot()
+        """
+        from .viz.recorder import Recorder
+
+        self._check_open()
+        names.check_stream_name(stream)
+        return Recorder(self, stream, every=every)
+
+    def dashboard(self, stream: str, *, every: float = 0.5, consumer: str | None = None):
+        """A live widget: the tape and counters, refreshed in the background, with controls."""
+        from .viz.dashboard import dashboard
+
+        self._check_open()
+        names.check_stream_name(stream)
+        return dashboard(self, stream, every=every, consumer=consumer)
 
     @contextlib.contextmanager
     def diff(self, stream: str, *, window: Any = "auto"):
