@@ -277,6 +277,32 @@ class Lab:
         except Exception:
             pass
 
+    def wait_connected(self, timeout: float = 10.0) -> None:
+        """Block until the connection is up again (after a server restart or failover)."""
+        self._check_open()
+        deadline = time.monotonic() + timeout
+        while not self.connected:
+            if time.monotonic() > deadline:
+                raise NotConnectedError(
+                    f"still not connected after {timeout} s: is the server running? "
+                    "(lab.server.running, lab.server.log_tail())"
+                )
+            time.sleep(0.02)
+
+    def restart_server(self) -> None:
+        """Stop and start the bundled server (same port, same store) and wait to reconnect.
+
+        File-storage streams survive this; memory-storage streams do not.
+        """
+        self._check_open()
+        if self.server is None or not hasattr(self.server, "restart"):
+            raise ValidationError(
+                "restart_server() works on the bundled single server from jslab.start(); this "
+                "lab is connected to a server it does not own."
+            )
+        self.server.restart()
+        self.wait_connected()
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait until the server has received everything sent so far (e.g. plain acks)."""
         self._call(self._guard(self._nc.flush(timeout or self.timeout), "flush"))
