@@ -47,31 +47,26 @@ LAB_SETTINGS = {
 SERVER_READY_S = 30
 STEP_TIMEOUT_MS = 20_000
 
-# What the browser runs and what it must then see. A counter whose label is updated from a
-# background thread by setting a trait: the same mechanism the live dashboard uses.
+# What the browser runs and what it must then see: jslab's live dashboard on a real bundled
+# server. Its counters are refreshed from a background thread by setting widget traits; the
+# Publish button (10 messages by default) must move the "messages" counter from 3 to 13.
 SCENARIO = {
     "notebook": "dashboard.ipynb",
     "cells": [
-        "import threading, time\n"
-        "import ipywidgets as widgets\n"
-        "clicks = {'n': 0}\n"
-        "button = widgets.Button(description='+1')\n"
-        "label = widgets.Label(value='starting')\n"
-        "button.on_click(lambda _: clicks.update(n=clicks['n'] + 1))\n"
-        "def refresh():\n"
-        "    while True:\n"
-        "        label.value = f\"clicks: {clicks['n']}\"\n"
-        "        time.sleep(0.1)\n"
-        "threading.Thread(target=refresh, daemon=True).start()\n"
-        "widgets.HBox([button, label])",
+        "import jslab\n"
+        "lab = jslab.start()\n"
+        "lab.add_stream('ORDERS', subjects=['orders.>'])\n"
+        "lab.publish_many('orders.new', [1, 2, 3])\n"
+        "lab.add_consumer('ORDERS', 'shipping')\n"
+        "lab.dashboard('ORDERS', every=0.2)",
     ],
     # rendered widget root inside the output area
-    "widget": ".jp-OutputArea-output .widget-hbox",
+    "widget": ".jp-OutputArea-output .jslab-dashboard",
     # the control to click, and the text that must change because of it
-    "click": ".widget-button:has-text('+1')",
-    "watch": ".widget-label",
-    "before": "clicks: 0",
-    "after": "clicks: 1",
+    "click": ".jslab-publish",
+    "watch": ".jslab-counters .jslab-messages",
+    "before": "messages 3",
+    "after": "messages 13",
     "forbidden_text": "Error displaying widget",
 }
 
