@@ -419,10 +419,18 @@ class Lab:
     def stream_names(self) -> list[str]:
         """Names of every stream in the account, sorted."""
         self._check_open()
-        return sorted(self._call(self._guard(self._js._jsm.streams_info(), "list streams")),
-                      key=str) and sorted(
-            i.config.name for i in self._call(self._guard(self._js._jsm.streams_info(),
-                                                          "list streams")))
+
+        async def names_() -> list[str]:
+            out: list[str] = []
+            while True:
+                resp = await self._api("STREAM.NAMES", {"offset": len(out)},
+                                       operation="list streams")
+                page = resp.get("streams") or []
+                out.extend(page)
+                if not page or len(out) >= resp.get("total", 0):
+                    return sorted(out)
+
+        return self._call(names_())
 
     def delete_stream(self, name: str) -> bool:
         self._check_open()
