@@ -1,0 +1,48 @@
+"""Checks of 02-mental-model: each fails until its exercise is done, then passes."""
+
+from __future__ import annotations
+
+import pytest
+
+import jslab
+from jslab import check
+
+
+@pytest.fixture
+def lab(nats_server):
+    lab = jslab.Lab(nats_server.url)
+    yield lab
+    for name in lab.stream_names():
+        lab.delete_stream(name)
+    lab.close()
+
+
+def test_02_1_needs_stream_messages_and_both_consumers(lab):
+    assert "no stream CLICKS" in check.ex("02.1", lab).message
+    lab.add_stream("CLICKS", subjects=["clicks.>"])
+    lab.publish_many("clicks.home", [1, 2])
+    assert "at least 4" in check.ex("02.1", lab).message
+    lab.publish_many("clicks.cart", [3, 4])
+    lab.add_consumer("CLICKS", "replay")
+    lab.add_consumer("CLICKS", "tail")  # starts at the first message, not at new ones
+    result = check.ex("02.1", lab)
+    assert not result and "'tail'" in result.message and "'new'" in result.message
+    lab.delete_consumer("CLICKS", "tail")
+    lab.add_consumer("CLICKS", "tail", deliver_policy="new")
+    assert check.ex("02.1", lab).passed
+
+
+def test_02_1_wrong_subjects_are_named(lab):
+    lab.add_stream("CLICKS", subjects=["clicks.*"])
+    assert "clicks.>" in check.ex("02.1", lab).message
+
+
+def test_02_2_needs_a_running_upper_case_responder(lab):
+    assert "no one answered" in check.ex("02.2", lab).message
+    wrong = lab.respond("text.upper", lambda text: str(text))
+    assert "upper case" in check.ex("02.2", lab).message
+    wrong.unsubscribe()
+    right = lab.respond("text.upper", lambda text: str(text).upper())
+    assert check.ex("02.2", lab).passed
+    right.unsubscribe()
+    assert not check.ex("02.2", lab)

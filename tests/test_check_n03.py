@@ -1,0 +1,47 @@
+"""Checks of 03-subjects-and-streams: each fails until its exercise is done, then passes."""
+
+from __future__ import annotations
+
+import pytest
+
+import jslab
+from jslab import check
+
+
+@pytest.fixture
+def lab(nats_server):
+    lab = jslab.Lab(nats_server.url)
+    yield lab
+    for name in lab.stream_names():
+        lab.delete_stream(name)
+    lab.close()
+
+
+def test_03_1_too_wide_subjects_fail(lab):
+    assert "no stream METRICS" in check.ex("03.1", lab).message
+    lab.add_stream("METRICS", subjects=["metrics.>"])
+    assert "also captures" in check.ex("03.1", lab).message
+
+
+def test_03_1_missing_kind_and_readings(lab):
+    lab.add_stream("METRICS", subjects=["metrics.*.temp"])
+    assert "does not capture 'metrics.attic.humidity'" in check.ex("03.1", lab).message
+    lab.update_stream("METRICS", subjects=["metrics.*.temp", "metrics.*.humidity"])
+    lab.publish("metrics.kitchen.temp", 21)
+    assert "no humidity reading" in check.ex("03.1", lab).message
+    lab.publish("metrics.hall.humidity", 40)
+    assert check.ex("03.1", lab).passed
+
+
+def test_03_2_needs_file_storage_three_entries_and_last_balance(lab):
+    assert "no stream LEDGER" in check.ex("03.2", lab).message
+    lab.add_stream("LEDGER", subjects=["ledger.>"], storage="memory")
+    assert "memory" in check.ex("03.2", lab).message
+    lab.delete_stream("LEDGER")
+    lab.add_stream("LEDGER", subjects=["ledger.>"])
+    lab.publish_many("ledger.acct.7", [{"balance": 10}, {"balance": 20}])
+    assert "2 entries" in check.ex("03.2", lab).message
+    lab.publish("ledger.acct.7", {"balance": 99})
+    assert "{'balance': 99}" in check.ex("03.2", lab).message
+    lab.publish("ledger.acct.7", {"balance": 30})
+    assert check.ex("03.2", lab).passed

@@ -1,0 +1,54 @@
+"""Checks of 04-limits-and-discard: each fails until its exercise is done, then passes."""
+
+from __future__ import annotations
+
+import pytest
+
+import jslab
+from jslab import check
+
+
+@pytest.fixture
+def lab(nats_server):
+    lab = jslab.Lab(nats_server.url)
+    yield lab
+    for name in lab.stream_names():
+        lab.delete_stream(name)
+    lab.close()
+
+
+def test_04_1_needs_the_limit_and_enough_messages(lab):
+    assert "no stream DEVICES" in check.ex("04.1", lab).message
+    lab.add_stream("DEVICES", subjects=["devices.>"])
+    assert "max_msgs_per_subject=-1" in check.ex("04.1", lab).message
+    lab.update_stream("DEVICES", max_msgs_per_subject=3)
+    lab.publish_many("devices.d1.status", ["a", "b", "c"])
+    assert "publish 5" in check.ex("04.1", lab).message
+    lab.publish_many("devices.d1.status", ["d", "e"])
+    assert check.ex("04.1", lab).passed
+
+
+def test_04_2_needs_discard_new_and_a_full_stream(lab):
+    assert "no stream INBOX" in check.ex("04.2", lab).message
+    lab.add_stream("INBOX", subjects=["inbox.>"], max_msgs=4)
+    assert "discard='new'" in check.ex("04.2", lab).message
+    lab.update_stream("INBOX", discard="new")
+    lab.publish_many("inbox.mail", ["m1", "m2"])
+    assert "2 of 4" in check.ex("04.2", lab).message
+    lab.publish_many("inbox.mail", ["m3", "m4"])
+    assert check.ex("04.2", lab).passed
+
+
+def test_04_3_needs_exactly_the_gap_at_4(lab):
+    assert "no stream TAPE" in check.ex("04.3", lab).message
+    lab.add_stream("TAPE", subjects=["tape.>"])
+    lab.publish_many("tape.x", [1, 2, 3, 4, 5, 6])
+    assert "still there" in check.ex("04.3", lab).message
+    lab.delete_msg("TAPE", 5)
+    lab.delete_msg("TAPE", 4)
+    assert "also gone: [5]" in check.ex("04.3", lab).message
+    lab.delete_stream("TAPE")
+    lab.add_stream("TAPE", subjects=["tape.>"])
+    lab.publish_many("tape.x", [1, 2, 3, 4, 5, 6])
+    lab.delete_msg("TAPE", 4)
+    assert check.ex("04.3", lab).passed
