@@ -16,10 +16,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Mapping
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import JetStreamError
+import nats.errors
+
+from .errors import JetStreamError, from_nats_error
 from .snapshot import ConsumerSnapshot, StreamSnapshot
 
 __all__ = ["collect_snapshot", "parse_time"]
@@ -57,11 +60,21 @@ def _seconds(ns: int | None) -> float | None:
     return None if ns is None else ns / 1e9
 
 
+@contextmanager
+def _nats_errors(operation: str, context: Mapping[str, Any]):
+    """Timeouts and lost connections from nats-py become the kit's own errors."""
+    try:
+        yield
+    except (nats.errors.Error, asyncio.TimeoutError) as exc:
+        raise from_nats_error(exc, operation, dict(context)) from exc
+
+
 async def _api(nc, subject: str, payload: Mapping[str, Any] | None, *, operation: str,
                context: Mapping[str, Any]) -> dict:
     """One JetStream API request; an error answer becomes a `JetStreamError`."""
     body = json.dumps(payload).encode() if payload is not None else b""
-    msg = await nc.request(subject, body, timeout=API_TIMEOUT)
+    with _nats_errors(operation, context):
+        msg = await nc.request(subject, body, timeout=API_TIMEOUT)
     answer = json.loads(msg.data) if msg.data else {}
     err = answer.get("error")
     if err:
@@ -128,9 +141,12 @@ async def _subjects_by_direct_get(nc, stream: str, lo: int, hi: int) -> dict[int
                              reply=inbox)
             last = start - 1
             while True:
-                msg = await asyncio.wait_for(queue.get(), API_TIMEOUT)
+                with _nats_errors(f"direct get from {stream}", {"stream": stream}):
+                    msg = await asyncio.wait_for(queue.get(), API_TIMEOUT)
                 headers = msg.headers or {}
-                status = headers.get("Status")
+                # A stored message may carry a user header named "Status"; only the server's
+                # own status messages lack a sequence.
+                status = None if "Nats-Sequence" in headers else headers.get("Status")
                 if status:
                     if status not in ("204", "404"):
                         raise JetStreamError.from_api(
@@ -157,8 +173,9 @@ async def _subjects_by_msg_get(nc, stream: str, seqs: list[int]) -> dict[int, st
     """Subjects of the given seqs through STREAM.MSG.GET, pipelined in chunks."""
 
     async def one(seq: int) -> tuple[int, str | None]:
-        msg = await nc.request(f"$JS.API.STREAM.MSG.GET.{stream}",
-                               json.dumps({"seq": seq}).encode(), timeout=API_TIMEOUT)
+        with _nats_errors(f"get message {seq} from {stream}", {"stream": stream, "seq": seq}):
+            msg = await nc.request(f"$JS.API.STREAM.MSG.GET.{stream}",
+                                   json.dumps({"seq": seq}).encode(), timeout=API_TIMEOUT)
         answer = json.loads(msg.data)
         err = answer.get("error")
         if err:

@@ -24,6 +24,11 @@ def run(server, scenario):
     return asyncio.run(main())
 
 
+async def settle(nc, msg, verb: bytes) -> None:
+    """nak/term and wait for the server's answer (nats-py's nak() and term() do not wait)."""
+    await nc.request(msg.reply, verb, timeout=2)
+
+
 def lines(before, after) -> list[str]:
     return [c.line for c in diff_snapshots(before, after)]
 
@@ -128,7 +133,7 @@ def test_consumers_added_removed_and_redelivered(nats_server):
         sub = await js.pull_subscribe_bind("nakked", "CONS")
         (msg,) = await sub.fetch(1)
         before = await collect_snapshot(nc, "CONS", seen={"nakked": {1: 1}})
-        await msg.nak()
+        await settle(nc, msg, b"-NAK")
         await nc.flush()
         (again,) = await sub.fetch(1)
         await js.delete_consumer("CONS", "old")

@@ -28,6 +28,11 @@ def run(server, scenario):
     return asyncio.run(main())
 
 
+async def settle(nc, msg, verb: bytes) -> None:
+    """nak/term and wait for the server's answer (nats-py's nak() and term() do not wait)."""
+    await nc.request(msg.reply, verb, timeout=2)
+
+
 async def pull(js, stream, durable, *, filter_subject=None, ack_policy=AckPolicy.EXPLICIT):
     await js.add_consumer(stream, ConsumerConfig(
         durable_name=durable, ack_policy=ack_policy, filter_subject=filter_subject, ack_wait=30,
@@ -85,8 +90,8 @@ def test_fetch_without_ack_then_ack_nak_term(nats_server):
         await assert_matches_server(js, s1)
 
         await msgs[0].ack_sync()  # seq 1
-        await msgs[1].term()  # seq 2
-        await msgs[2].nak()  # seq 3, redelivered at once
+        await settle(nc, msgs[1], b"+TERM")  # seq 2
+        await settle(nc, msgs[2], b"-NAK")  # seq 3, redelivered at once
         await nc.flush()
         again = await sub.fetch(1)
         seen = {"worker": {3: again[0].metadata.num_delivered, 4: 1}}
@@ -258,6 +263,17 @@ def run_cache(server, scenario):
     return _cache[key]
 
 
+def test_user_status_header_does_not_end_a_direct_get_batch(nats_server):
+    async def scenario(nc, js):
+        await js.add_stream(name="HDR", subjects=["hdr"], allow_direct=True)
+        for i in range(4):
+            await js.publish("hdr", b"", headers={"Status": "204", "Description": "EOB"}
+                             if i == 1 else None)
+        return await collect_snapshot(nc, "HDR")
+
+    assert sorted(run(nats_server, scenario).seq_subjects) == [1, 2, 3, 4]
+
+
 def test_bad_window_is_explained(nats_server):
     async def scenario(nc, js):
         await js.add_stream(name="BADWIN", subjects=["badwin"])
@@ -300,9 +316,10 @@ def test_100k_messages_10_consumers_snapshot_is_fast(nats_server):
         await js.add_stream(name="BIG", subjects=["big.*"])
         payload = b"x" * 16
         for i in range(n):
-            # Core publishes, pipelined; the stream stores them as they arrive.
-            await nc.publish(f"big.{i % 5}", payload)
-        await nc.flush()
+            # Pipelined: acks are collected at the end (a bounded number stay in flight, so
+            # the server is never flooded and drops none).
+            await js.publish_async(f"big.{i % 5}", payload)
+        await js.publish_async_completed()
         await wait_stored(js, "BIG", n)
         for k in range(10):
             await js.add_consumer("BIG", ConsumerConfig(durable_name=f"c{k}",

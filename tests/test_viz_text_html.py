@@ -28,6 +28,11 @@ def run(server, scenario):
     return asyncio.run(main())
 
 
+async def settle(nc, msg, verb: bytes) -> None:
+    """nak/term and wait for the server's answer (nats-py's nak() and term() do not wait)."""
+    await nc.request(msg.reply, verb, timeout=2)
+
+
 async def orders_scenario(nc, js):
     """12 messages on two subjects, 4-6 and 9 deleted; 'shipping' acked 1 and 3, nak'd 2
     (redelivered), and holds 7; 'paid' (filtered) has not fetched."""
@@ -44,7 +49,7 @@ async def orders_scenario(nc, js):
     msgs = await sub.fetch(4)
     await msgs[0].ack_sync()
     await msgs[2].ack_sync()
-    await msgs[1].nak()
+    await settle(nc, msgs[1], b"-NAK")
     await nc.flush()
     again = await sub.fetch(1)
     assert again[0].metadata.sequence.stream == 2
