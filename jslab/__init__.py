@@ -5,6 +5,7 @@
     >>> lab.add_stream("ORDERS", subjects=["orders.>"])
 """
 
+from . import check
 from .errors import JetStreamError, JslabError, ValidationError
 from .lab import Lab, connect, start
 from .messages import Batch, JsMessage, PublishResult, StoredMessage
@@ -27,6 +28,7 @@ __all__ = [
     "StreamSnapshot",
     "ValidationError",
     "__version__",
+    "check",
     "connect",
     "start",
 ]

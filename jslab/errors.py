@@ -42,6 +42,7 @@ __all__ = [
     "MessageTTLDisabledError",
     "MessageTooLargeError",
     "NameContainsPathSeparatorError",
+    "NoRespondersError",
     "NoStreamForSubjectError",
     "NotConnectedError",
     "PriorityGroupInvalidError",
@@ -120,6 +121,13 @@ class JslabTimeoutError(_DefaultMessage, JslabError, TimeoutError):
         "no one is listening on that subject. Check the server is up and retry, or pass a "
         "larger timeout."
     )
+
+
+class NoRespondersError(JslabError):
+    """A core NATS request that no subscriber was there to answer.
+
+        >>> raise NoRespondersError("no responders for 'svc.time'")
+    """
 
 
 class ClosedError(_DefaultMessage, JslabError):

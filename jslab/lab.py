@@ -36,6 +36,7 @@ from .errors import (
     JslabError,
     JslabTimeoutError,
     JslabTypeError,
+    NoRespondersError,
     NoStreamForSubjectError,
     NotConnectedError,
     SubjectsOverlapError,
@@ -733,9 +734,23 @@ class Lab:
         self._check_open()
         names.check_publish_subject(subject)
         payload = encode_payload(data)
-        msg = self._call(self._guard(
-            self._nc.request(subject, payload, timeout=timeout, headers=check_headers(headers)),
-            f"request on {subject}", {"subject": subject}), timeout=timeout + 5)
+
+        async def ask() -> Any:
+            try:
+                return await self._nc.request(subject, payload, timeout=timeout,
+                                              headers=check_headers(headers))
+            except Exception as e:
+                if type(e).__name__ == "NoRespondersError":
+                    raise NoRespondersError(
+                        f"no responders for {subject!r}: no subscriber was listening, so the "
+                        "server answered at once instead of letting the request time out. "
+                        "Start one first, e.g. lab.respond(subject, handler), and check the "
+                        "subject's spelling."
+                    ) from None
+                raise
+
+        msg = self._call(self._guard(ask(), f"request on {subject}", {"subject": subject}),
+                         timeout=timeout + 5)
         return StoredMessage("", 0, msg.subject, msg.data, msg.headers, None)
 
     def subscribe_core(self, subject: str, *, queue: str | None = None) -> CoreSubscription:
