@@ -947,19 +947,23 @@ class Lab:
                 "after ack, nak or term; in_progress only before them)."
             )
         if kind == "ack":
-            await msg.ack()
-        elif kind == "ack_sync":
-            await msg.ack_sync(timeout=timeout)
-        elif kind == "nak":
-            await msg.nak(delay=delay)
-        elif kind == "in_progress":
-            await msg.in_progress()
-        elif kind == "term":
-            if reason:
+            await msg.ack()  # like nats-py: the server does not confirm a plain ack
+        else:
+            # ack_sync, nak, term and in_progress wait for the server's confirmation, so the
+            # next cell (a fetch, a snapshot) sees their effect: no race in lessons.
+            payload = {
+                "ack_sync": b"+ACK",
+                "nak": b"-NAK",
+                "in_progress": b"+WPI",
+                "term": b"+TERM",
+            }[kind]
+            if kind == "nak" and delay:
+                payload += b" " + json.dumps({"delay": int(delay * 1e9)}).encode()
+            if kind == "term" and reason:
+                payload += b" " + reason.encode()
+            await self._nc.request(msg.reply, payload, timeout=timeout)
+            if kind != "in_progress":
                 msg._ackd = True
-                await self._nc.publish(msg.reply, b"+TERM " + reason.encode())
-            else:
-                await msg.term()
         if kind in ("ack", "ack_sync", "term"):
             self._seen.get((m.stream, m.consumer), {}).pop(m.seq, None)
 
@@ -975,8 +979,7 @@ class Lab:
         self._check_open()
 
         async def go() -> None:
-            for m in msgs:
-                await self._ack_one(m, kind, **kw)
+            await asyncio.gather(*(self._ack_one(m, kind, **kw) for m in msgs))
             await self._nc.flush(self.timeout)
 
         self._call(self._guard(go(), f"{kind} {len(msgs)} messages"))
