@@ -265,6 +265,10 @@ class Batch(list):
         self.stream = stream
         self.consumer = consumer
 
+    def __add__(self, other: Any) -> Batch:
+        """Batches join into a batch (so ``(a + b).ack()`` works)."""
+        return Batch([*self, *other], stream=self.stream, consumer=self.consumer)
+
     @property
     def seqs(self) -> list[int]:
         return [m.seq for m in self]

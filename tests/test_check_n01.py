@@ -1,0 +1,48 @@
+"""Exercise checks of 01-reading-the-pictures fail until done, then pass."""
+
+from __future__ import annotations
+
+import pytest
+
+import jslab
+from jslab import check
+
+
+@pytest.fixture
+def lab(nats_server):
+    lab = jslab.Lab(nats_server.url)
+    yield lab
+    for name in lab.stream_names():
+        lab.delete_stream(name)
+    lab.close()
+
+
+def test_picker_position(lab):
+    assert "no stream EX01" in check.ex("01.1", lab).message
+    lab.add_stream("EX01", subjects=["ex01.>"])
+    lab.publish_many("ex01.x", range(8))
+    lab.add_consumer("EX01", "picker")
+    lab.fetch("EX01", "picker", 3).ack_sync()
+    assert "ack floor is 3" in check.ex("01.1", lab).message
+    lab.fetch("EX01", "picker", 1).ack_sync()
+    lab.fetch("EX01", "picker", 3)
+    assert "delivered up to 7" in check.ex("01.1", lab).message
+
+
+def test_picker_position_done(lab):
+    lab.add_stream("EX01", subjects=["ex01.>"])
+    lab.publish_many("ex01.x", range(8))
+    lab.add_consumer("EX01", "picker")
+    lab.fetch("EX01", "picker", 4).ack_sync()
+    lab.fetch("EX01", "picker", 2)
+    assert check.ex("01.1", lab).passed
+
+
+def test_gap(lab):
+    lab.add_stream("EX01", subjects=["ex01.>"])
+    lab.publish_many("ex01.x", range(8))
+    assert "no gaps" in check.ex("01.2", lab).message
+    lab.delete_msg("EX01", 4)
+    assert "gaps at [4]" in check.ex("01.2", lab).message
+    lab.delete_msg("EX01", 3)
+    assert check.ex("01.2", lab).passed
