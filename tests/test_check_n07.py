@@ -1,0 +1,58 @@
+"""Checks of 07-start-and-replay: each fails until its exercise is done, also half done."""
+
+from __future__ import annotations
+
+import pytest
+
+import jslab
+from jslab import check
+
+
+@pytest.fixture
+def lab(nats_server):
+    lab = jslab.Lab(nats_server.url)
+    yield lab
+    for name in lab.stream_names():
+        lab.delete_stream(name)
+    lab.close()
+
+
+def _metrics(lab, per_subject=2):
+    lab.add_stream("METRICS", subjects=["metrics.>"])
+    for i in range(per_subject):
+        lab.publish_many([("metrics.cpu", i), ("metrics.mem", i)])
+
+
+def test_latest_needs_readings_and_last_per_subject(lab):
+    assert "no stream METRICS" in check.ex("07.1", lab).message
+    _metrics(lab, per_subject=1)
+    assert "at least two" in check.ex("07.1", lab).message
+    lab.publish_many([("metrics.cpu", 9), ("metrics.mem", 9)])
+    assert "no consumer 'latest'" in check.ex("07.1", lab).message
+    lab.add_consumer("METRICS", "latest", deliver_policy="last")
+    assert "last_per_subject" in check.ex("07.1", lab).message
+    lab.delete_consumer("METRICS", "latest")
+    lab.add_consumer("METRICS", "latest")
+    assert "'all'" in check.ex("07.1", lab).message
+    lab.delete_consumer("METRICS", "latest")
+    lab.add_consumer("METRICS", "latest", deliver_policy="last_per_subject",
+                     filter_subject="metrics.>")
+    result = check.ex("07.1", lab)
+    assert result.passed, result.message
+    assert lab.fetch("METRICS", "latest", 10).seqs == [3, 4]
+
+
+def test_from5_needs_start_sequence_and_original_replay(lab):
+    _metrics(lab, per_subject=3)
+    assert "no consumer 'from5'" in check.ex("07.2", lab).message
+    lab.add_consumer("METRICS", "from5", deliver_policy="by_start_sequence", opt_start_seq=4,
+                     replay_policy="original")
+    assert "opt_start_seq=4" in check.ex("07.2", lab).message
+    lab.delete_consumer("METRICS", "from5")
+    lab.add_consumer("METRICS", "from5", deliver_policy="by_start_sequence", opt_start_seq=5)
+    assert "original" in check.ex("07.2", lab).message
+    lab.delete_consumer("METRICS", "from5")
+    lab.add_consumer("METRICS", "from5", deliver_policy="by_start_sequence", opt_start_seq=5,
+                     replay_policy="original")
+    result = check.ex("07.2", lab)
+    assert result.passed, result.message
