@@ -1,0 +1,58 @@
+"""Checks of 10-subject-filtering: each fails until its exercise is done, then passes."""
+
+from __future__ import annotations
+
+import pytest
+
+import jslab
+from jslab import check
+
+
+@pytest.fixture
+def lab(nats_server):
+    lab = jslab.Lab(nats_server.url)
+    yield lab
+    for name in lab.stream_names():
+        lab.delete_stream(name)
+    lab.close()
+
+
+def _shop(lab):
+    lab.add_stream("EX_SHOP", subjects=["ex.shop.>"])
+    lab.publish_many([("ex.shop.eu.new", 1), ("ex.shop.us.new", 2), ("ex.shop.eu.paid", 3)])
+
+
+def test_europe_filter(lab):
+    assert "EX_SHOP" in check.ex("10.1", lab).message
+    lab.add_stream("EX_SHOP", subjects=["ex.shop.>"])
+    lab.publish("ex.shop.eu.new", 1)
+    result = check.ex("10.1", lab)
+    assert not result and "missing" in result.message
+    lab.publish_many([("ex.shop.us.new", 2), ("ex.shop.eu.paid", 3)])
+    lab.add_consumer("EX_SHOP", "eu_watch", filter_subject="ex.shop.eu.new")
+    result = check.ex("10.1", lab)
+    assert not result and "miss ['ex.shop.eu.paid']" in result.message
+    lab.delete_consumer("EX_SHOP", "eu_watch")
+    lab.add_consumer("EX_SHOP", "eu_watch", filter_subject="ex.shop.>")
+    result = check.ex("10.1", lab)
+    assert not result and "let through ['ex.shop.us.new']" in result.message
+    lab.delete_consumer("EX_SHOP", "eu_watch")
+    lab.add_consumer("EX_SHOP", "eu_watch", filter_subject="ex.shop.eu.>")
+    assert check.ex("10.1", lab)
+
+
+def test_two_filters(lab):
+    _shop(lab)
+    assert not check.ex("10.2", lab)
+    lab.add_consumer("EX_SHOP", "new_and_paid_us", filter_subject="ex.shop.*.new")
+    result = check.ex("10.2", lab)
+    assert not result and "needs 2" in result.message
+    lab.delete_consumer("EX_SHOP", "new_and_paid_us")
+    lab.add_consumer("EX_SHOP", "new_and_paid_us",
+                     filter_subjects=["ex.shop.*.new", "ex.shop.*.paid"])
+    result = check.ex("10.2", lab)
+    assert not result and "let through ['ex.shop.eu.paid']" in result.message
+    lab.delete_consumer("EX_SHOP", "new_and_paid_us")
+    lab.add_consumer("EX_SHOP", "new_and_paid_us",
+                     filter_subjects=["ex.shop.*.new", "ex.shop.us.paid"])
+    assert check.ex("10.2", lab)
