@@ -234,6 +234,10 @@ def _consumer(info: dict, seen: Mapping[int, int] | None) -> ConsumerSnapshot:
     delivered_seq = delivered.get("stream_seq", 0)
     # A seq at or below the ack floor was acked (AckAll, or by another client).
     unacked = sorted(s for s in (seen or {}) if floor_seq < s <= delivered_seq)
+    if not info.get("num_ack_pending"):
+        # Nothing is pending on the server: what the kit saw was acked elsewhere, or the
+        # consumer gave up on it (max_deliver reached) without moving the ack floor.
+        unacked = []
     redelivered = {s: int(seen[s]) for s in unacked if int(seen[s]) > 1}
     return ConsumerSnapshot(
         name=info.get("name") or cfg.get("durable_name") or cfg.get("name", ""),

@@ -47,6 +47,7 @@ from .features import parse_version
 from .features import supports as _supports
 from .messages import (
     Batch,
+    CoreMessage,
     JsMessage,
     PublishResult,
     StoredMessage,
@@ -726,7 +727,7 @@ class Lab:
         self._call(self._guard(go(), f"core publish to {subject}"))
 
     def request(self, subject: str, data: Any = b"", *, headers: Mapping | None = None,
-                timeout: float = 1.0) -> StoredMessage:
+                timeout: float = 1.0) -> CoreMessage:
         """Core NATS request/reply: send and wait for one reply.
 
         Returns the reply as a message object (``.data`` decoded, ``.raw``, ``.headers``).
@@ -751,7 +752,7 @@ class Lab:
 
         msg = self._call(self._guard(ask(), f"request on {subject}", {"subject": subject}),
                          timeout=timeout + 5)
-        return StoredMessage("", 0, msg.subject, msg.data, msg.headers, None)
+        return CoreMessage(msg.subject, msg.data, msg.headers)
 
     def subscribe_core(self, subject: str, *, queue: str | None = None) -> CoreSubscription:
         """A core NATS subscription; messages wait in a thread-safe queue until you read them.

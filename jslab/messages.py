@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .lab import Lab
 
 __all__ = [
-    "Batch", "JsMessage", "PublishResult", "StoredMessage", "decode_payload", "encode_payload",
+    "Batch", "CoreMessage", "JsMessage", "PublishResult", "StoredMessage", "decode_payload",
+    "encode_payload",
 ]
 
 _JSON_START = frozenset(b'{["-0123456789tfn')
@@ -140,6 +141,37 @@ class StoredMessage:
     def __repr__(self) -> str:
         hdr = f" headers={dict(self.headers)!r}" if self.headers else ""
         return f"<StoredMessage {self.stream}#{self.seq} {self.subject} {_short(self.data)}{hdr}>"
+
+
+@dataclass(frozen=True)
+class CoreMessage:
+    """A core NATS message (from a core subscription or a request's reply).
+
+    ``respond(data)`` answers it when the sender asked for a reply (``reply`` is set).
+    """
+
+    subject: str
+    raw: bytes
+    headers: Mapping[str, str] | None
+    reply: str | None = None
+    _lab: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def data(self) -> Any:
+        return decode_payload(self.raw)
+
+    def respond(self, data: Any = b"") -> None:
+        """Publish ``data`` to this message's reply subject."""
+        if not self.reply:
+            raise JslabTypeError(
+                f"the message on {self.subject!r} has no reply subject: its sender did not ask "
+                "for an answer (use lab.request to send one that does)."
+            )
+        self._lab.publish_core(self.reply, data)
+
+    def __repr__(self) -> str:
+        hdr = f" headers={dict(self.headers)!r}" if self.headers else ""
+        return f"<CoreMessage {self.subject} {_short(self.data)}{hdr}>"
 
 
 class JsMessage:

@@ -29,86 +29,98 @@ class PullFetcher:
         self.stream = stream
         self.consumer = consumer
         self._next_subject = f"{prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer}"
-        self._inbox: str | None = None
-        self._sub: Any = None
+        # One inbox subscription per fetch in flight: deliveries carry the stream's subject,
+        # not the request's, so concurrent fetches (threads sharing a consumer) each need
+        # their own. Idle ones are reused.
+        self._idle: list[tuple[str, Any]] = []
+        self._all: list[Any] = []
         self._counter = 0
-        self._lock = asyncio.Lock()
 
-    async def _ensure_sub(self) -> None:
-        if self._sub is None:
-            self._inbox = self._nc.new_inbox()
-            self._sub = await self._nc.subscribe(self._inbox + ".*")
+    async def _take_sub(self) -> tuple[str, Any]:
+        if self._idle:
+            return self._idle.pop()
+        inbox = self._nc.new_inbox()
+        sub = await self._nc.subscribe(inbox + ".*")
+        self._all.append(sub)
+        return inbox, sub
 
     async def fetch(self, batch: int, wait: float, max_bytes: int | None = None) -> list[Any]:
         """Up to ``batch`` messages: what is there now, or wait up to ``wait`` s for the first."""
-        async with self._lock:
-            await self._ensure_sub()
-            self._counter += 1
-            reply = f"{self._inbox}.{self._counter}"
-            req: dict[str, Any] = {"batch": batch, "no_wait": True}
-            if wait > 0:
-                req["expires"] = int(wait * 1e9)
-            if max_bytes:
-                req["max_bytes"] = max_bytes
-            if not self._nc.is_connected:
-                raise NotConnectedError()
-            await self._nc.publish(self._next_subject, json.dumps(req).encode(), reply=reply)
-            msgs: list[Any] = []
-            # The server answers within `wait`; allow a margin for a busy machine.
-            deadline = time.monotonic() + wait + 2.0
-            while len(msgs) < batch:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
+        inbox, sub = await self._take_sub()
+        try:
+            return await self._fetch(inbox, sub, batch, wait, max_bytes)
+        finally:
+            self._idle.append((inbox, sub))
+
+    async def _fetch(self, inbox: str, sub: Any, batch: int, wait: float,
+                     max_bytes: int | None) -> list[Any]:
+        self._counter += 1
+        reply = f"{inbox}.{self._counter}"
+        req: dict[str, Any] = {"batch": batch, "no_wait": True}
+        if wait > 0:
+            req["expires"] = int(wait * 1e9)
+        if max_bytes:
+            req["max_bytes"] = max_bytes
+        if not self._nc.is_connected:
+            raise NotConnectedError()
+        await self._nc.publish(self._next_subject, json.dumps(req).encode(), reply=reply)
+        msgs: list[Any] = []
+        # The server answers within `wait`; allow a margin for a busy machine.
+        deadline = time.monotonic() + wait + 2.0
+        while len(msgs) < batch:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                msg = await sub.next_msg(timeout=remaining)
+            except asyncio.TimeoutError:
+                break
+            except Exception as e:  # nats-py raises its own TimeoutError subclass
+                if type(e).__name__ == "TimeoutError":
                     break
-                try:
-                    msg = await self._sub.next_msg(timeout=remaining)
-                except asyncio.TimeoutError:
-                    break
-                except Exception as e:  # nats-py raises its own TimeoutError subclass
-                    if type(e).__name__ == "TimeoutError":
-                        break
-                    raise
-                status = msg.headers.get("Status") if msg.headers and not msg.data else None
-                if status is None:
-                    msgs.append(msg)
-                    continue
-                if msg.subject != reply:
-                    continue  # the end of an earlier request that we stopped waiting for
-                if status in _END:
-                    break
-                if status == "100":  # idle heartbeat
-                    continue
-                description = (msg.headers.get("Description") or "").strip()
-                if status == "503":
-                    raise ConsumerNotFoundError(
-                        f"no consumer {self.consumer!r} answered on stream {self.stream!r}",
-                        err_code=10014, status=404,
-                        operation=f"fetch {self.stream}/{self.consumer}",
-                        context={"stream": self.stream, "consumer": self.consumer},
-                    )
-                if status == "409" and "Deleted" in description:
-                    raise ConsumerNotFoundError(
-                        f"consumer {self.consumer!r} was deleted while fetching",
-                        err_code=10014, status=409,
-                        operation=f"fetch {self.stream}/{self.consumer}",
-                        context={"stream": self.stream, "consumer": self.consumer},
-                    )
-                if status == "409" and "Leadership" in description:
-                    break
-                raise JetStreamError(
-                    f"{description or 'pull request refused'} (status {status})",
-                    status=int(status), operation=f"fetch {self.stream}/{self.consumer}",
-                    hint=_HINTS.get(description.split(" ")[0], None),
+                raise
+            status = msg.headers.get("Status") if msg.headers and not msg.data else None
+            if status is None:
+                msgs.append(msg)
+                continue
+            if msg.subject != reply:
+                continue  # the end of an earlier request that we stopped waiting for
+            if status in _END:
+                break
+            if status == "100":  # idle heartbeat
+                continue
+            description = (msg.headers.get("Description") or "").strip()
+            if status == "503":
+                raise ConsumerNotFoundError(
+                    f"no consumer {self.consumer!r} answered on stream {self.stream!r}",
+                    err_code=10014, status=404,
+                    operation=f"fetch {self.stream}/{self.consumer}",
+                    context={"stream": self.stream, "consumer": self.consumer},
                 )
-            return msgs
+            if status == "409" and "Deleted" in description:
+                raise ConsumerNotFoundError(
+                    f"consumer {self.consumer!r} was deleted while fetching",
+                    err_code=10014, status=409,
+                    operation=f"fetch {self.stream}/{self.consumer}",
+                    context={"stream": self.stream, "consumer": self.consumer},
+                )
+            if status == "409" and "Leadership" in description:
+                break
+            raise JetStreamError(
+                f"{description or 'pull request refused'} (status {status})",
+                status=int(status), operation=f"fetch {self.stream}/{self.consumer}",
+                hint=_HINTS.get(description.split(" ")[0], None),
+            )
+        return msgs
 
     async def close(self) -> None:
-        if self._sub is not None:
+        for sub in self._all:
             try:
-                await self._sub.unsubscribe()
+                await sub.unsubscribe()
             except Exception:  # connection already closed: nothing to release
                 pass
-            self._sub = None
+        self._all.clear()
+        self._idle.clear()
 
 
 _HINTS = {

@@ -14,7 +14,7 @@ import queue
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .messages import JsMessage, StoredMessage, encode_payload
+from .messages import CoreMessage, JsMessage, encode_payload
 
 if TYPE_CHECKING:  # pragma: no cover
     from .lab import Lab
@@ -92,7 +92,8 @@ class CoreSubscription(_QueuedSubscription):
         nc = self._lab._nc
 
         async def on_msg(msg: Any) -> None:
-            stored = StoredMessage("", 0, msg.subject, msg.data, msg.headers, None)
+            stored = CoreMessage(msg.subject, msg.data, msg.headers, msg.reply or None,
+                                 self._lab)
             if self._responder is None:
                 self._queue.put(stored)
                 return

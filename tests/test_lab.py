@@ -445,3 +445,37 @@ def test_server_killed_mid_call_gives_a_clear_error_then_recovers(tmp_path):
     finally:
         lab.close()
         srv.close()
+
+
+def test_core_messages_can_be_answered(lab):
+    sub = lab.subscribe_core("ask.>")
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(lab.request, "ask.time", "what time?", timeout=3)
+        question = sub.next(timeout=2)
+        assert question.data == "what time?" and question.reply
+        question.respond({"t": 42})
+        assert answer.result().data == {"t": 42}
+    sub.unsubscribe()
+
+
+def test_threads_share_one_pull_consumer_concurrently(lab):
+    import concurrent.futures
+
+    lab.add_stream("WORK", subjects=["work.>"])
+    lab.add_consumer("WORK", "workers")
+    lab.publish_many("work.item", range(300))
+
+    def worker() -> list[int]:
+        got = []
+        while batch := lab.fetch("WORK", "workers", 7, wait=0.3):
+            batch.ack_sync()
+            got += batch.seqs
+        return got
+
+    with concurrent.futures.ThreadPoolExecutor(3) as pool:
+        results = [f.result() for f in [pool.submit(worker) for _ in range(3)]]
+    seqs = sorted(s for r in results for s in r)
+    assert seqs == list(range(1, 301))  # each message exactly once
+    assert all(results), "every worker got a share"
