@@ -988,9 +988,12 @@ class Lab:
     # ------------------------------------------------------------------ push
     def subscribe(self, subject: str | None = None, *, stream: str | None = None,
                   durable: str | None = None, queue: str | None = None, ordered: bool = False,
-                  manual_ack: bool = True, **config: Any) -> PushSubscription:
+                  manual_ack: bool = True, idle_heartbeat: float | None = None,
+                  **config: Any) -> PushSubscription:
         """A push consumer: the server sends messages as they come; they wait in a thread-safe
         queue. ``ordered=True`` gives an ordered consumer (no acks, recreated on gaps).
+        ``idle_heartbeat`` (seconds, default 5 for ordered consumers): two missed heartbeats
+        make an ordered consumer recreate itself after a server restart or deletion.
 
             >>> sub = lab.subscribe("orders.>", durable="monitor")
             >>> sub.next(timeout=1)
@@ -1006,7 +1009,7 @@ class Lab:
         sub = PushSubscription(self)
         self._call(self._guard(
             sub._start(subject, stream=stream, durable=durable, queue=queue, ordered=ordered,
-                       manual_ack=manual_ack, config=cfg),
+                       manual_ack=manual_ack, config=cfg, idle_heartbeat=idle_heartbeat),
             f"subscribe to {subject or stream}", {"subject": subject, "stream": stream}))
         self._subs.append(sub)
         return sub

@@ -111,10 +111,14 @@ class CoreSubscription(_QueuedSubscription):
 class PushSubscription(_QueuedSubscription):
     """A JetStream push consumer; deliveries are ``JsMessage`` objects (ack them)."""
 
+    _ordered = False
+
     async def _start(self, subject: str | None, *, stream: str | None, durable: str | None,
-                     queue: str | None, ordered: bool, manual_ack: bool, config: Any) -> None:
+                     queue: str | None, ordered: bool, manual_ack: bool, config: Any,
+                     idle_heartbeat: float | None = None) -> None:
         js = self._lab._js
         self.subject = subject or stream or ""
+        self._ordered = ordered
 
         async def on_msg(msg: Any) -> None:
             self._queue.put(JsMessage(self._lab, msg))
@@ -122,8 +126,23 @@ class PushSubscription(_QueuedSubscription):
         self._sub = await js.subscribe(
             subject or "", queue=queue, cb=on_msg, durable=durable, stream=stream,
             config=config, manual_ack=manual_ack or ordered, ordered_consumer=ordered,
-            idle_heartbeat=5.0 if ordered else None, flow_control=ordered,
+            idle_heartbeat=(idle_heartbeat or 5.0) if ordered else idle_heartbeat,
+            flow_control=ordered,
         )
 
     def consumer_info(self) -> Any:
-        return self._lab._call(self._lab._guard(self._sub.consumer_info(), "consumer info"))
+        """The server's info on this subscription's consumer.
+
+        An ordered consumer that is being recreated (after a gap, a restart) briefly has no
+        server-side consumer under its old name: this waits up to 2 s for the new one.
+        """
+        async def info() -> Any:
+            for attempt in range(20):
+                try:
+                    return await self._sub.consumer_info()
+                except Exception as e:
+                    if not self._ordered or "not found" not in str(e).lower() or attempt == 19:
+                        raise
+                    await asyncio.sleep(0.1)
+
+        return self._lab._call(self._lab._guard(info(), "consumer info"))
