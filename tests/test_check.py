@@ -4,18 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import jslab
 from jslab import check
 from jslab.errors import JslabError
-
-
-@pytest.fixture
-def lab(nats_server):
-    lab = jslab.Lab(nats_server.url)
-    yield lab
-    for name in lab.stream_names():
-        lab.delete_stream(name)
-    lab.close()
 
 
 def test_unknown_exercise_names_the_known_ones(lab):

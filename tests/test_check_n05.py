@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-import jslab
 from jslab import check
-
-
-@pytest.fixture
-def lab(nats_server):
-    lab = jslab.Lab(nats_server.url)
-    yield lab
-    for name in lab.stream_names():
-        lab.delete_stream(name)
-    lab.close()
 
 
 def test_chores_needs_workqueue_filters_and_acks(lab):

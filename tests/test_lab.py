@@ -13,15 +13,6 @@ from jslab import errors
 from jslab.lab import Lab
 
 
-@pytest.fixture
-def lab(nats_server):
-    lab = Lab(nats_server.url)
-    yield lab
-    for name in lab.stream_names():
-        lab.delete_stream(name)
-    lab.close()
-
-
 def _state(lab: Lab) -> dict:
     """Everything a bad call must leave unchanged."""
     out = {}
