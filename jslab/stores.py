@@ -107,6 +107,23 @@ class _Watch:
             self._watcher = None
 
 
+def _check_config(config: dict[str, Any], kind: type, what: str) -> None:
+    """Refuse unknown fields (before any request); accept storage as a plain string."""
+    fields = {f.name for f in dataclasses.fields(kind)} - {"bucket"}
+    unknown = set(config) - fields
+    if unknown:
+        raise ValidationError(
+            f"{what} has no field(s) {sorted(unknown)}; fields are {sorted(fields)}."
+        )
+    if isinstance(config.get("storage"), str):
+        try:
+            config["storage"] = api.StorageType(config["storage"].lower())
+        except ValueError:
+            raise ValidationError(
+                f"storage={config['storage']!r} is not 'file' or 'memory'."
+            ) from None
+
+
 class KeyValue:
     """A key-value bucket. Values may be bytes, str or JSON-able objects."""
 
@@ -122,19 +139,11 @@ class KeyValue:
 
     @classmethod
     def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> KeyValue:
-        fields = {f.name for f in dataclasses.fields(api.KeyValueConfig)}
-        unknown = set(config) - fields
-        if unknown:
-            raise ValidationError(
-                f"a key-value bucket has no field(s) {sorted(unknown)}; fields are "
-                f"{sorted(fields - {'bucket'})}."
-            )
+        _check_config(config, api.KeyValueConfig, "a key-value bucket")
         if "history" in config and not (isinstance(config["history"], int)
                                          and 1 <= config["history"] <= 64):
             raise ValidationError(f"history must be 1..64 (revisions kept per key), not "
                                   f"{config['history']!r}.")
-        if isinstance(config.get("storage"), str):
-            config["storage"] = api.StorageType(config["storage"].lower())
         kv = lab._call(lab._guard(lab._js.create_key_value(bucket=bucket, **config),
                                   f"create kv {bucket}", {"stream": f"KV_{bucket}"}))
         return cls(lab, bucket, kv)
@@ -240,15 +249,7 @@ class ObjectStore:
 
     @classmethod
     def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> ObjectStore:
-        fields = {f.name for f in dataclasses.fields(api.ObjectStoreConfig)}
-        unknown = set(config) - fields
-        if unknown:
-            raise ValidationError(
-                f"an object store has no field(s) {sorted(unknown)}; fields are "
-                f"{sorted(fields - {'bucket'})}."
-            )
-        if isinstance(config.get("storage"), str):
-            config["storage"] = api.StorageType(config["storage"].lower())
+        _check_config(config, api.ObjectStoreConfig, "an object store")
         obs = lab._call(lab._guard(
             lab._js.create_object_store(bucket, config=api.ObjectStoreConfig(
                 bucket=bucket, **config)),

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import nats
 import pytest
+from _raw import run, settle
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StreamConfig
 
 from jslab.collect import collect_snapshot
 from jslab.errors import JslabError
 from jslab.viz import SnapshotDiff, diff_snapshots
-
-
-def run(server, scenario):
-    async def main():
-        nc = await nats.connect(server.url)
-        try:
-            return await scenario(nc, nc.jetstream())
-        finally:
-            await nc.close()
-
-    return asyncio.run(main())
-
-
-async def settle(nc, msg, verb: bytes) -> None:
-    """nak/term and wait for the server's answer (nats-py's nak() and term() do not wait)."""
-    await nc.request(msg.reply, verb, timeout=2)
 
 
 def lines(before, after) -> list[str]:

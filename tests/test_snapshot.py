@@ -6,31 +6,13 @@ import asyncio
 import json
 import time
 
-import nats
 import pytest
+from _raw import run, settle
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StreamConfig
 
 from jslab.collect import collect_snapshot, parse_time
 from jslab.errors import JetStreamError, StreamNotFoundError
 from jslab.snapshot import StreamSnapshot
-
-
-def run(server, scenario):
-    """Run ``scenario(nc, js)`` on a fresh raw nats-py connection; return what it returns."""
-
-    async def main():
-        nc = await nats.connect(server.url)
-        try:
-            return await scenario(nc, nc.jetstream())
-        finally:
-            await nc.close()
-
-    return asyncio.run(main())
-
-
-async def settle(nc, msg, verb: bytes) -> None:
-    """nak/term and wait for the server's answer (nats-py's nak() and term() do not wait)."""
-    await nc.request(msg.reply, verb, timeout=2)
 
 
 async def pull(js, stream, durable, *, filter_subject=None, ack_policy=AckPolicy.EXPLICIT):

@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import html
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 
-import nats
 import pytest
+from _raw import run, settle
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from jslab.collect import collect_snapshot
 from jslab.snapshot import ConsumerSnapshot, StreamSnapshot
 from jslab.viz import render_html, render_text
 from jslab.viz.text import compact_ranges, format_duration, subject_matches
-
-
-def run(server, scenario):
-    async def main():
-        nc = await nats.connect(server.url)
-        try:
-            return await scenario(nc, nc.jetstream())
-        finally:
-            await nc.close()
-
-    return asyncio.run(main())
-
-
-async def settle(nc, msg, verb: bytes) -> None:
-    """nak/term and wait for the server's answer (nats-py's nak() and term() do not wait)."""
-    await nc.request(msg.reply, verb, timeout=2)
 
 
 async def orders_scenario(nc, js):
