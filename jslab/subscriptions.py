@@ -38,15 +38,17 @@ class _QueuedSubscription:
         except queue.Empty:
             return None
 
-    def fetch(self, n: int = 100, timeout: float = 0.5) -> list[Any]:
-        """Up to ``n`` messages: those already queued, waiting up to ``timeout`` for the first."""
+    def fetch(self, n: int = 100, timeout: float = 0.5, *, gap: float = 0.05) -> list[Any]:
+        """Up to ``n`` messages: waits up to ``timeout`` for the first, then takes the ones that
+        follow it, until none comes for ``gap`` seconds (messages published together arrive
+        together, even when the last is still in flight)."""
         out = []
         first = self.next(timeout)
         if first is None:
             return out
         out.append(first)
         while len(out) < n:
-            m = self.next(0)
+            m = self.next(gap)
             if m is None:
                 break
             out.append(m)
