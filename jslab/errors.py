@@ -366,6 +366,9 @@ class StreamConfigInvalidError(JetStreamError):
         ("republish", "The republish destination must not be captured by the stream itself, or "
          "every republished message would be stored again. Republish to a subject outside the "
          "stream's subjects."),
+        ("retention policy", "A stream cannot be switched to or from work-queue retention "
+         "(limits and interest can be switched into each other). Create a new stream with "
+         "the retention you need."),
         ("can not be updated", "That field is fixed when the stream is created. Create a new "
          "stream instead of updating this one."),
     )

@@ -99,6 +99,8 @@ def read_entry(path: Path) -> Entry:
     nb = nbformat.read(path, as_version=4)
     number, _, rest = path.stem.partition("-")
     title, summary = _first_heading_and_summary(nb, rest.replace("-", " ").capitalize())
+    # Headings read "NN · Title"; the number is added back where the title is shown.
+    title = re.sub(rf"^{re.escape(number)}\s*[·.:-]\s*", "", title)
     return Entry(path=path, number=number, title=title, summary=summary)
 
 
