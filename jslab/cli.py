@@ -35,6 +35,9 @@ def cmd_lab(args: argparse.Namespace) -> int:
         cmd.append("--no-browser")
     if args.port:
         cmd.append(f"--port={args.port}")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Containers and CI often run as root; JupyterLab refuses that unless told.
+        cmd.append("--allow-root")
     print(f"Opening JupyterLab on {root} (the URL with its token is printed below).", flush=True)
     try:
         return subprocess.call(cmd)

@@ -71,3 +71,40 @@ def test_server_runs_in_the_foreground_and_stops_cleanly_on_ctrl_c(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_lab_serves_the_notebook_series():
+    import json
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([*JSLAB, "lab", "--no-browser", f"--port={port}"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        token = None
+        deadline = time.monotonic() + 60
+        while token is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", line)
+            token = found and found.group(1)
+        assert token, "JupyterLab printed no URL with a token"
+        url = f"http://127.0.0.1:{port}/api/contents?token={token}"
+        names: set[str] = set()
+        while not names and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    names = {item["name"] for item in json.load(r)["content"]}
+            except OSError:  # printed its URL a moment before it listens
+                time.sleep(0.2)
+        assert "00-welcome.ipynb" in names
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+        proc.stdout.close()
