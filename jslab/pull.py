@@ -107,7 +107,7 @@ class PullFetcher:
             if status == "409" and "Leadership" in description:
                 break
             raise JetStreamError(
-                f"{description or 'pull request refused'} (status {status})",
+                description or "pull request refused",
                 status=int(status), operation=f"fetch {self.stream}/{self.consumer}",
                 hint=_HINTS.get(description.split(" ")[0], None),
             )
@@ -128,5 +128,9 @@ _HINTS = {
         "The consumer has too many waiting pull requests or the batch is larger than its "
         "max_batch / max_bytes setting. Fetch fewer messages, or raise max_waiting/max_batch."
     ),
-    "Consumer": "The consumer is configured for push delivery; pull from a pull consumer.",
+    "Consumer": (
+        "fetch works only on pull consumers, and this one has a deliver_subject (push). Read it "
+        "with lab.subscribe(stream=..., durable=...), or create a pull consumer (no "
+        "deliver_subject) for fetching."
+    ),
 }

@@ -470,3 +470,11 @@ def test_threads_share_one_pull_consumer_concurrently(lab):
     seqs = sorted(s for r in results for s in r)
     assert seqs == list(range(1, 301))  # each message exactly once
     assert all(results), "every worker got a share"
+
+
+def test_fetch_on_a_push_consumer_says_how_to_read_it(lab):
+    lab.add_stream("KEEP", subjects=["keep.>"])
+    lab.add_consumer("KEEP", "pushy", deliver_subject="deliver.here")
+    with pytest.raises(errors.JetStreamError) as e:
+        lab.fetch("KEEP", "pushy", 1, wait=0.2)
+    assert e.value.status == 409 and "lab.subscribe" in e.value.hint
