@@ -145,6 +145,14 @@ def stream_config(name: str, subjects: Any = None, **kwargs: Any) -> api.StreamC
         raise ValidationError(
             "discard_new_per_subject=True needs a per-subject limit: add max_msgs_per_subject=N."
         )
+    compression = cfg.get("compression")
+    if compression is not None and compression != api.StoreCompression.NONE and (
+        cfg.get("storage") == api.StorageType.MEMORY
+    ):
+        raise ValidationError(
+            "compression applies to file storage only: the server would accept it on a memory "
+            "stream and compress nothing. Drop compression=, or use storage='file'."
+        )
     _coerce_nested(cfg)
     return api.StreamConfig(**{k: v for k, v in cfg.items() if v is not None})
 

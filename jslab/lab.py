@@ -760,7 +760,7 @@ class Lab:
         It only sees messages published while it exists (core NATS keeps nothing).
         """
         self._check_open()
-        names.check_filter_subject(subject)
+        names.check_subject(subject, what="subject")
         sub = CoreSubscription(self, subject)
         self._call(sub._start(queue))
         self._subs.append(sub)
@@ -771,7 +771,7 @@ class Lab:
         """Answer requests on ``subject`` with ``handler(data) -> reply data`` (runs on a worker
         thread, so it may block). Returns the subscription: ``.unsubscribe()`` stops it."""
         self._check_open()
-        names.check_filter_subject(subject)
+        names.check_subject(subject, what="subject")
         if not callable(handler):
             raise JslabTypeError("handler must be a function taking the request data.")
         sub = CoreSubscription(self, subject, responder=handler)

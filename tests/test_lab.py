@@ -478,3 +478,10 @@ def test_fetch_on_a_push_consumer_says_how_to_read_it(lab):
     with pytest.raises(errors.JetStreamError) as e:
         lab.fetch("KEEP", "pushy", 1, wait=0.2)
     assert e.value.status == 409 and "lab.subscribe" in e.value.hint
+
+
+def test_compression_on_a_memory_stream_is_refused(lab):
+    with pytest.raises(errors.ValidationError, match="file storage only"):
+        lab.add_stream("MEM", subjects=["mem.>"], storage="memory", compression="s2")
+    assert lab.stream_names() == []
+    assert lab.add_stream("FILE", subjects=["file.>"], compression="s2").config.compression
