@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from .. import names
 from ..errors import ValidationError
+from ._background import LabThread
 from .tape import tape
 from .text import compact_ranges, render_text
 
@@ -30,7 +31,7 @@ STATUS_COLORS = {"running": "#2e7d32", "paused": "#8a6d00", "error": "#c62828",
 BROWSE_LIMIT = 200  # messages shown at once by the browser
 
 
-class Dashboard:
+class Dashboard(LabThread):
     """Live view and controls for ``stream``; ``.widget`` is the ipywidgets VBox.
 
         >>> dash = Dashboard(lab, "ORDERS", every=0.5)
@@ -55,17 +56,13 @@ class Dashboard:
         self._failure: str | None = None  # the last control failed
         self._note = ""
         self._refresh_lock = threading.Lock()
-        self._stop = threading.Event()
         self._build(consumer)
         self.refresh()  # synchronously: a wrong stream name fails in the calling cell
         if consumer is not None and consumer not in self.consumer_dropdown.options:
             known = ", ".join(self.consumer_dropdown.options) or "none"
             raise ValidationError(f"stream {stream!r} has no consumer {consumer!r} (consumers: "
                                   f"{known}). Create it with lab.add_consumer first.")
-        lab._closers.append(self.stop)
-        self._thread = threading.Thread(target=self._run, name=f"jslab-dashboard-{stream}",
-                                        daemon=True)
-        self._thread.start()
+        self._start_thread(f"jslab-dashboard-{stream}")
 
     # ------------------------------------------------------------------ widgets
     def _build(self, consumer: str | None) -> None:
@@ -277,20 +274,10 @@ class Dashboard:
         self._act(go, "")
 
     # ------------------------------------------------------------------ lifecycle, display
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
     def stop(self) -> None:
         """Stop refreshing (safe to call twice; ``lab.close()`` calls it too)."""
-        self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout=self.lab.timeout + 10)
+        super().stop()
         self.state = "stopped"
-        try:
-            self.lab._closers.remove(self.stop)
-        except ValueError:
-            pass
 
     def summary(self) -> str:
         """One deterministic line: the stream header and its counts at the last refresh."""

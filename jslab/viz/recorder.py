@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 
 from .. import names
 from ..errors import ValidationError
+from ._background import LabThread
 
 __all__ = ["FRAME_COLUMNS", "Recorder"]
 
@@ -38,7 +39,7 @@ _PER_CONSUMER = ("num_pending", "num_ack_pending", "delivered_stream_seq",
 _pyplot_lock = threading.Lock()
 
 
-class Recorder:
+class Recorder(LabThread):
     """Samples ``stream`` every ``every`` seconds on a background thread until stopped.
 
         >>> rec = Recorder(lab, "ORDERS", every=0.1)
@@ -57,14 +58,10 @@ class Recorder:
         self.error: BaseException | None = None
         self._samples: list[tuple[datetime, float, dict, list[dict]]] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._t0 = time.monotonic()
         # The first sample is taken here, so a wrong stream name fails in the calling cell.
         self._sample()
-        lab._closers.append(self.stop)
-        self._thread = threading.Thread(target=self._run, name=f"jslab-recorder-{stream}",
-                                        daemon=True)
-        self._thread.start()
+        self._start_thread(f"jslab-recorder-{stream}")
 
     # ------------------------------------------------------------------ sampling
     def _sample(self) -> None:
@@ -87,20 +84,6 @@ class Recorder:
                 # (printing from this thread would land in whatever cell runs now).
                 self.error = e
                 return
-
-    @property
-    def running(self) -> bool:
-        return self._thread.is_alive()
-
-    def stop(self) -> None:
-        """Stop sampling (safe to call twice; ``lab.close()`` calls it too)."""
-        self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout=self.lab.timeout + 10)
-        try:
-            self.lab._closers.remove(self.stop)
-        except ValueError:
-            pass
 
     def __enter__(self) -> Recorder:
         return self
