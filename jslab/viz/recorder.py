@@ -13,7 +13,6 @@ until ``stop()``, the end of a ``with`` block, or ``lab.close()``.
 from __future__ import annotations
 
 import asyncio
-import sys
 import threading
 import time
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from matplotlib.figure import Figure
 from .. import names
 from ..errors import ValidationError
 from ._background import LabThread
+from .figures import new_figure
 
 __all__ = ["FRAME_COLUMNS", "Recorder"]
 
@@ -36,7 +36,6 @@ FRAME_COLUMNS = (
 _PER_CONSUMER = ("num_pending", "num_ack_pending", "delivered_stream_seq",
                  "delivered_consumer_seq", "ack_floor_stream_seq", "num_redelivered")
 
-_pyplot_lock = threading.Lock()
 
 
 class Recorder(LabThread):
@@ -138,7 +137,7 @@ class Recorder(LabThread):
             >>> fig = rec.plot()          # displays inline in Jupyter
         """
         df = self.frame
-        fig = _figure(9.0, 7.0)
+        fig = new_figure(9.0, 7.0, layout="constrained")
         axes = fig.subplots(3, 1, sharex=True)
         panels = (
             ("num_pending", "Backlog: messages not delivered yet", "messages"),
@@ -209,15 +208,3 @@ async def _consumer_positions(lab, stream: str) -> list[dict]:
     return sorted(found, key=lambda c: c["consumer"])
 
 
-def _figure(width: float, height: float) -> Figure:
-    # Same approach as the tape: a pyplot-made figure closed at once displays inline as PNG in
-    # Jupyter, and pyplot keeps no reference to it (no leak, no second display later).
-    if "matplotlib.pyplot" not in sys.modules and threading.current_thread() is not \
-            threading.main_thread():
-        return Figure(figsize=(width, height), facecolor="white", layout="constrained")
-    import matplotlib.pyplot as plt
-
-    with _pyplot_lock:
-        fig = plt.figure(figsize=(width, height), facecolor="white", layout="constrained")
-        plt.close(fig)
-    return fig

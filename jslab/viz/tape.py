@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import bisect
 import sys
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -30,6 +29,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
 from ..snapshot import ConsumerSnapshot, StreamSnapshot
+from .figures import new_figure
 
 __all__ = ["tape", "tape_compare"]
 
@@ -57,7 +57,6 @@ BANDS = 300  # bins when the tape is aggregated
 MAX_LEGEND_SUBJECTS = 11
 WIDTH_IN = 10.0
 
-_pyplot_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -191,7 +190,7 @@ def _new_figure(consumer_counts: list[int], *, legend_lines: int):
     heights = [0.95 + 0.5 * n for n in consumer_counts]
     gap_in = 0.95
     height = top_in + sum(heights) + (len(heights) - 1) * gap_in + xaxis_in + legend_in
-    fig = _figure(WIDTH_IN, height)
+    fig = new_figure(WIDTH_IN, height)
     y = height - top_in
     axes = []
     for h in heights:
@@ -200,21 +199,6 @@ def _new_figure(consumer_counts: list[int], *, legend_lines: int):
                                   1 - (left_in + right_in) / WIDTH_IN, h / height)))
         y -= gap_in
     return fig, axes
-
-
-def _figure(width: float, height: float) -> Figure:
-    # A pyplot-made figure, closed at once: Jupyter's inline formatter shows it as a PNG (a bare
-    # Figure() displays as text until pyplot has loaded its backend), and pyplot keeps no
-    # reference, so nothing leaks and no later cell shows it again.
-    if "matplotlib.pyplot" not in sys.modules and threading.current_thread() is not \
-            threading.main_thread():
-        return Figure(figsize=(width, height), facecolor="white")
-    import matplotlib.pyplot as plt
-
-    with _pyplot_lock:
-        fig = plt.figure(figsize=(width, height), facecolor="white")
-        plt.close(fig)
-    return fig
 
 
 def _legend_lines(snaps: Sequence[StreamSnapshot], plan: _Plan) -> int:
