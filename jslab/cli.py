@@ -52,14 +52,6 @@ def cmd_server(args: argparse.Namespace) -> int:
         srv = LocalCluster(args.cluster, args.store, progress=lambda s: print(s, flush=True))
     else:
         srv = LocalServer(args.store, port=args.port, host=args.host)
-    srv.start()
-    nodes = srv.servers if args.cluster else [srv]
-    print(f"nats-server {'.'.join(map(str, nodes[0].version))} running "
-          f"({len(nodes)} node{'s' if len(nodes) > 1 else ''}); store: {srv.store_dir}")
-    for node in nodes:
-        print(f"  {node.name}: {node.url}   monitoring {node.monitor_url}")
-    print(f"Connect with:  lab = jslab.connect({srv.url!r})")
-    print("Ctrl-C stops the server.", flush=True)
     stop = {"now": False}
 
     def on_term(*_: object) -> None:
@@ -67,12 +59,21 @@ def cmd_server(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     try:
+        srv.start()
+        nodes = srv.servers if args.cluster else [srv]
+        print(f"nats-server {'.'.join(map(str, nodes[0].version))} running "
+              f"({len(nodes)} node{'s' if len(nodes) > 1 else ''}); store: {srv.store_dir}")
+        for node in nodes:
+            print(f"  {node.name}: {node.url}   monitoring {node.monitor_url}")
+        print(f"Connect with:  lab = jslab.connect({srv.url!r})")
+        print("Ctrl-C stops the server.", flush=True)
         while not stop["now"]:
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass
-    print("\nstopping…", flush=True)
-    srv.close()
+    finally:
+        print("\nstopping…", flush=True)
+        srv.close()
     print("stopped.")
     return 0
 
