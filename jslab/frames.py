@@ -27,7 +27,7 @@ import pandas as pd
 
 from . import names
 from .errors import JetStreamError, JslabError, ValidationError
-from .messages import _JSON_START, decode_payload
+from .messages import _JSON_START, decode_payload, parse_header_block
 from .progress import Progress
 from .viz.text import format_bytes, format_duration, subject_matches
 
@@ -272,7 +272,7 @@ class _MsgGetReader:
         rows.subject.append(m["subject"])
         rows.time.append(m.get("time"))
         rows.raw.append(base64.b64decode(m.get("data") or b""))
-        rows.headers.append(_parse_headers(base64.b64decode(m["hdrs"])) if m.get("hdrs")
+        rows.headers.append(parse_header_block(base64.b64decode(m["hdrs"])) if m.get("hdrs")
                             else None)
         return m["seq"]
 
@@ -447,15 +447,6 @@ def _rfc3339(when: _dt.datetime) -> str:
     if when.tzinfo is None:
         when = when.astimezone()  # naive datetimes are local time, like datetime.now()
     return when.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _parse_headers(block: bytes) -> dict[str, str] | None:
-    out: dict[str, str] = {}
-    for line in block.decode(errors="replace").split("\r\n")[1:]:
-        if ":" in line:
-            k, v = line.split(":", 1)
-            out[k.strip()] = v.strip()
-    return out or None
 
 
 def _decode_all(raw: list[bytes]) -> list[Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import base64
 import collections
 import contextlib
 import datetime as _dt
@@ -29,6 +30,7 @@ from nats.js import api
 
 from . import names
 from ._loop import EventLoopThread, default_loop
+from .collect import parse_time
 from .config import consumer_config, stream_config
 from .errors import (
     ClosedError,
@@ -53,6 +55,7 @@ from .messages import (
     StoredMessage,
     check_headers,
     encode_payload,
+    parse_header_block,
 )
 from .progress import Progress
 from .pull import PullFetcher
@@ -403,11 +406,10 @@ class Lab:
         self._check_open()
         names.check_stream_name(name)
         current = self.stream_info(name).config
-        merged = {k: v for k, v in current.as_dict().items() if k not in ("name",)}
-        merged = {k: getattr(current, k) for k in merged}
-        subjects = changes.pop("subjects", merged.pop("subjects", None))
-        merged.update(changes)
-        cfg = stream_config(name, subjects, **{k: v for k, v in merged.items() if v is not None})
+        fields = {k: getattr(current, k) for k in current.as_dict() if k != "name"}
+        fields.update(changes)
+        subjects = fields.pop("subjects", None)
+        cfg = stream_config(name, subjects, **{k: v for k, v in fields.items() if v is not None})
         return self._call(self._guard(self._js._jsm.update_stream(cfg), f"update stream {name}",
                                       {"stream": name}))
 
@@ -1181,33 +1183,10 @@ def _ttl_header(ttl: Any) -> str:
 
 
 def _stored(stream: str, m: dict) -> StoredMessage:
-    import base64
-
-    from nats.aio.msg import Msg  # noqa: F401  (nats-py's header parser lives on the client)
-
+    """A StoredMessage from a STREAM.MSG.GET answer's "message"."""
     raw = base64.b64decode(m.get("data") or b"")
-    headers = None
-    if m.get("hdrs"):
-        headers = _parse_headers(base64.b64decode(m["hdrs"]))
-    t = m.get("time")
-    when = _parse_time(t) if t else None
-    return StoredMessage(stream, m["seq"], m["subject"], raw, headers, when)
-
-
-def _parse_headers(block: bytes) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in block.decode(errors="replace").split("\r\n")[1:]:
-        if ":" in line:
-            k, v = line.split(":", 1)
-            out[k.strip()] = v.strip()
-    return out
-
-
-def _parse_time(text: str) -> _dt.datetime:
-    # RFC3339 with nanoseconds: trim to microseconds for datetime.
-    base, _, frac = text.rstrip("Z").partition(".")
-    frac = (frac + "000000")[:6]
-    return _dt.datetime.fromisoformat(f"{base}.{frac}+00:00")
+    headers = parse_header_block(base64.b64decode(m["hdrs"])) if m.get("hdrs") else None
+    return StoredMessage(stream, m["seq"], m["subject"], raw, headers, parse_time(m.get("time")))
 
 
 # ---------------------------------------------------------------------- entry points

@@ -69,6 +69,16 @@ def decode_payload(raw: bytes) -> Any:
     return text
 
 
+def parse_header_block(block: bytes) -> dict[str, str] | None:
+    """Headers from a raw ``NATS/1.0`` header block (as the stream API returns them)."""
+    out: dict[str, str] = {}
+    for line in block.decode(errors="replace").split("\r\n")[1:]:
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k.strip()] = v.strip()
+    return out or None
+
+
 def check_headers(headers: Mapping[str, Any] | None) -> dict[str, str] | None:
     if headers is None:
         return None

@@ -197,8 +197,10 @@ def test_empty_consumers_frame(lab):
 
 def test_reader_is_fast_without_leaking_tasks(lab):
     # The loop thread stays usable and nothing keeps running after a read.
+    lab.add_stream("TASKS", subjects=["tasks.>"])
+    lab.publish_many("tasks.x", range(50))
     before = lab._call(_task_count())
-    messages_frame(lab, "CONTENT")
+    assert len(messages_frame(lab, "TASKS")) == 50
     assert lab._call(_task_count()) <= before
 
 
