@@ -287,7 +287,7 @@ def cluster():
 
 def test_cluster_starts_with_a_meta_leader(cluster):
     print(f"\nLocalCluster(3) startup: {cluster.startup_ms:.0f} ms", cluster.progress_lines)
-    assert cluster.startup_ms < 10_000
+    assert cluster.startup_ms < 20_000  # loose for a busy CI machine; the benchmark target is 5 s
     assert [s.name for s in cluster.servers] == ["n1", "n2", "n3"]
     assert cluster.meta_leader() in {"n1", "n2", "n3"}
     assert cluster.url == ",".join(cluster.urls) and len(set(cluster.urls)) == 3
