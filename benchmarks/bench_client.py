@@ -20,7 +20,7 @@ import time
 import nats
 
 from jslab.lab import Lab
-from jslab.server import LocalServer
+from jslab.server import LocalCluster, LocalServer
 
 
 def _fresh(lab: Lab, name: str) -> None:
@@ -127,15 +127,24 @@ def main() -> None:
     start_ms = statistics.median(starts)
     print(f"server start-up: median {start_ms:.1f} ms over {len(starts)} starts "
           f"(min {min(starts):.1f}, max {max(starts):.1f})")
+    cluster_ms = []
+    for _ in range(1 if args.quick else 3):
+        with LocalCluster(3) as c:
+            cluster_ms.append(c.startup_ms)
+    print(f"3-node cluster to a meta leader: median {statistics.median(cluster_ms):.0f} ms "
+          f"over {len(cluster_ms)} starts (target < 5000 ms)", flush=True)
 
     with LocalServer() as srv:
         lab = Lab(srv.url)
         try:
             results = {}
-            print(f"\n{'benchmark':<14}{'jslab msg/s':>14}{'nats-py msg/s':>16}{'ratio':>8}")
+
+            def progress(name: str, i: int) -> None:
+                print(f"  {name}: round {i + 1}/{rounds}", end="\r", flush=True)
 
             pairs = []
-            for _ in range(rounds):
+            for i in range(rounds):
+                progress("publish", i)
                 _fresh(lab, "PUB")
                 ours = lab_publish(lab, "PUB", n_pub)
                 _fresh(lab, "PUB")
@@ -144,7 +153,8 @@ def main() -> None:
             results["publish"] = median_ratio(pairs)
 
             pairs = []
-            for _ in range(rounds):
+            for i in range(rounds):
+                progress("publish_many", i)
                 _fresh(lab, "MANY")
                 ours = lab_publish_many(lab, "MANY", n_many)
                 _fresh(lab, "MANY")
@@ -153,7 +163,8 @@ def main() -> None:
             results["publish_many"] = median_ratio(pairs)
 
             pairs = []
-            for _ in range(rounds):
+            for i in range(rounds):
+                progress("fetch_ack", i)
                 _prepare_consumer(lab, "FETCH", n_fetch)
                 ours = lab_fetch_ack(lab, "FETCH", "bench", n_fetch, 100)
                 _prepare_consumer(lab, "FETCH", n_fetch)
@@ -161,6 +172,7 @@ def main() -> None:
                 pairs.append((ours, raw))
             results["fetch_ack"] = median_ratio(pairs)
 
+            print(f"\n{'benchmark':<14}{'jslab msg/s':>14}{'nats-py msg/s':>16}{'ratio':>8}")
             for name, (ours, raw, ratio) in results.items():
                 print(f"{name:<14}{ours:>14,.0f}{raw:>16,.0f}{ratio:>8.2f}")
         finally:
