@@ -6,7 +6,13 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-SPEC   := $(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# The test environment is pinned to the versions the committed notebook outputs were made
+# with, so a new release of a dependency cannot change them under CI. The pins are for one
+# Python minor version; other versions install the newest matching releases.
+PYVER  := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+CONSTRAINTS := tests/constraints-py$(PYVER).txt
+CONSTRAINTS_ARG := $(if $(wildcard $(CONSTRAINTS)),-c $(CONSTRAINTS),)
+SPEC   := $(shell cat pyproject.toml $(wildcard $(CONSTRAINTS)) | cksum | cut -d' ' -f1)
 RUN_STAMP  := $(VENV)/.installed-run-$(SPEC)
 TEST_STAMP := $(VENV)/.installed-test-$(SPEC)
 PYTEST_ARGS ?=
@@ -16,7 +22,7 @@ NBVAL_ARGS := -n auto --dist loadfile --nbval --nbval-current-env --nbval-saniti
 # JSLAB_NO_BROWSER=1 (or NO_BROWSER=1) starts JupyterLab without opening a browser (headless machines).
 LAB_FLAGS := $(if $(or $(JSLAB_NO_BROWSER),$(NO_BROWSER)),--no-browser,)
 
-.PHONY: lab test lint notebooks bench browser-deps clean help
+.PHONY: lab test lint notebooks bench browser-deps constraints clean help
 
 help:
 	@echo "make lab        install (first time) and open JupyterLab on notebooks/"
@@ -35,7 +41,7 @@ $(RUN_STAMP): $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test]' $(CONSTRAINTS_ARG)
 	rm -f $(VENV)/.installed-test-* $(VENV)/.installed-run-*
 	touch $@ $(RUN_STAMP)
 
@@ -59,6 +65,10 @@ notebooks: $(TEST_STAMP)
 bench: $(RUN_STAMP)
 	$(BIN)/python benchmarks/bench_client.py
 	$(BIN)/python benchmarks/bench_viz.py
+
+# After upgrading dependencies on purpose: re-pin, then `make notebooks` and `make test`.
+constraints: $(TEST_STAMP)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^jslab' > $(CONSTRAINTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info
