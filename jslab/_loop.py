@@ -92,6 +92,7 @@ class EventLoopThread:
         ``timeout`` (seconds) cancels the coroutine and raises ``JslabTimeoutError``.
         KeyboardInterrupt cancels the coroutine and propagates.
         """
+        __tracebackhide__ = True  # keep learners' tracebacks short
         if self.in_loop_thread():
             coro.close()
             raise WrongThreadError(

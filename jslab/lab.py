@@ -166,6 +166,7 @@ class Lab:
 
     def _call(self, coro: Any, timeout: float | None = None) -> Any:
         """Run a coroutine on the loop thread and wait (the one way every sync call goes)."""
+        __tracebackhide__ = True  # keep learners' tracebacks short
         if self._closed:
             coro.close()
             raise ClosedError()
@@ -173,6 +174,7 @@ class Lab:
 
     async def _guard(self, coro: Any, operation: str, context: Mapping | None = None) -> Any:
         """Await ``coro``, turning nats-py errors into jslab errors with hints."""
+        __tracebackhide__ = True  # keep learners' tracebacks short
         try:
             return await coro
         except JslabError:
@@ -189,6 +191,7 @@ class Lab:
     async def _api(self, subject: str, payload: Any = None, *, operation: str = "",
                    timeout: float | None = None) -> dict:
         """One raw JetStream API request; an error answer raises the matching JetStreamError."""
+        __tracebackhide__ = True  # keep learners' tracebacks short
         full = subject if subject.startswith("$JS.") else f"$JS.API.{subject}"
         data = b"" if payload is None else json.dumps(payload).encode()
         try:
@@ -572,6 +575,7 @@ class Lab:
 
     async def _publish(self, subject: str, payload: bytes, hdrs: dict | None,
                        timeout: float) -> api.PubAck:
+        __tracebackhide__ = True  # keep learners' tracebacks short
         op = f"publish to {subject}"
         try:
             msg = await self._nc.request(subject, payload, timeout=timeout, headers=hdrs)
@@ -912,6 +916,7 @@ class Lab:
 
     async def _fetch(self, stream: str, consumer: str, batch: int, wait: float,
                      max_bytes: int | None, ack: str | None = None) -> list[JsMessage]:
+        __tracebackhide__ = True  # keep learners' tracebacks short
         key = (stream, consumer)
         fetcher = self._fetchers.get(key)
         if fetcher is None:
@@ -943,6 +948,7 @@ class Lab:
     # ------------------------------------------------------------------ acknowledgements
     async def _ack_one(self, m: JsMessage, kind: str, *, delay: float | None = None,
                        reason: str | None = None, timeout: float = 2.0) -> None:
+        __tracebackhide__ = True  # keep learners' tracebacks short
         msg = m._msg
         if msg._ackd:
             raise ValidationError(
@@ -971,6 +977,7 @@ class Lab:
             self._seen.get((m.stream, m.consumer), {}).pop(m.seq, None)
 
     def _ack(self, m: JsMessage, kind: str, **kw: Any) -> None:
+        __tracebackhide__ = True  # keep learners' tracebacks short
         self._check_open()
         delay = kw.get("delay")
         if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))

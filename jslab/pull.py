@@ -46,6 +46,7 @@ class PullFetcher:
 
     async def fetch(self, batch: int, wait: float, max_bytes: int | None = None) -> list[Any]:
         """Up to ``batch`` messages: what is there now, or wait up to ``wait`` s for the first."""
+        __tracebackhide__ = True  # keep learners' tracebacks short
         inbox, sub = await self._take_sub()
         try:
             return await self._fetch(inbox, sub, batch, wait, max_bytes)
@@ -54,6 +55,7 @@ class PullFetcher:
 
     async def _fetch(self, inbox: str, sub: Any, batch: int, wait: float,
                      max_bytes: int | None) -> list[Any]:
+        __tracebackhide__ = True  # keep learners' tracebacks short
         self._counter += 1
         reply = f"{inbox}.{self._counter}"
         req: dict[str, Any] = {"batch": batch, "no_wait": True}

@@ -32,8 +32,9 @@ TAPE_MAX = 60  # at most this many sequences get one character each
 SUBJECTS_SHOWN = 20
 TAPE_LEGEND = "letters = subject, . = gap (deleted or removed)"
 CONSUMER_LEGEND = (
-    "= acked  | ack floor  ^ last delivered  * awaiting ack  R redelivered",
-    "+ acked out of order  ? not known if acked  blank: not delivered",
+    "= acked  | ack floor  * awaiting ack  R redelivered (awaiting ack)",
+    "^ last delivered (when not awaiting ack)  + acked out of order",
+    "? not known if acked  blank: not delivered",
 )
 
 
