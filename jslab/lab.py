@@ -100,6 +100,8 @@ class Lab:
         self._closed = False
         self._fetchers: dict[tuple[str, str], PullFetcher] = {}
         self._seen: dict[tuple[str, str], dict[int, int]] = collections.defaultdict(dict)
+        # Per consumer, the reply subject of the last plain (unconfirmed) ack sent.
+        self._unsettled: dict[tuple[str, str], str] = {}
         self._subs: list[Any] = []
         self._closers: list[Callable[[], None]] = []
         self.events: collections.deque[tuple[_dt.datetime, str]] = collections.deque(maxlen=200)
@@ -311,6 +313,31 @@ class Lab:
         self.server.restart()
         self.wait_connected()
 
+    async def _settle(self) -> None:
+        """Wait until the server has processed every plain ack sent so far.
+
+        The server handles a consumer's acks in order, on its own queue, after they arrive: a
+        flush is not enough under load. Acking the last acked message again as a request
+        returns once everything before it was processed (a duplicate ack changes nothing).
+        """
+        if not self._unsettled:
+            return
+        pending, self._unsettled = self._unsettled, {}
+
+        async def confirm(reply: str) -> None:
+            try:
+                await self._nc.request(reply, b"+ACK", timeout=2)
+            except Exception:  # ack-none or deleted consumers do not answer: nothing to wait for
+                pass
+
+        await asyncio.gather(*(confirm(r) for r in pending.values()))
+
+    async def _settled(self, coro: Any) -> Any:
+        """Await ``coro`` once the plain acks sent so far are processed (true numbers)."""
+        __tracebackhide__ = True  # keep learners' tracebacks short
+        await self._settle()
+        return await coro
+
     def flush(self, timeout: float | None = None) -> None:
         """Wait until the server has received everything sent so far (e.g. plain acks)."""
         self._call(self._guard(self._nc.flush(timeout or self.timeout), "flush"))
@@ -419,9 +446,9 @@ class Lab:
     def stream_info(self, name: str, *, subjects_filter: str | None = None) -> api.StreamInfo:
         self._check_open()
         names.check_stream_name(name)
-        return self._call(self._guard(
+        return self._call(self._settled(self._guard(
             self._js._jsm.stream_info(name, subjects_filter=subjects_filter),
-            f"stream info {name}", {"stream": name}))
+            f"stream info {name}", {"stream": name})))
 
     def stream_names(self) -> list[str]:
         """Names of every stream in the account, sorted."""
@@ -824,9 +851,9 @@ class Lab:
         self._check_open()
         names.check_stream_name(stream)
         names.check_consumer_name(name)
-        return self._call(self._guard(self._js._jsm.consumer_info(stream, name),
-                                      f"consumer info {stream}/{name}",
-                                      {"stream": stream, "consumer": name}))
+        return self._call(self._settled(self._guard(
+            self._js._jsm.consumer_info(stream, name), f"consumer info {stream}/{name}",
+            {"stream": stream, "consumer": name})))
 
     def consumer_names(self, stream: str) -> list[str]:
         self._check_open()
@@ -936,6 +963,8 @@ class Lab:
             # snapshot flushes first, so pictures stay true).
             for m in raw:
                 await m.ack()
+            if raw:
+                self._unsettled[(stream, consumer)] = raw[-1].reply
         elif ack == "ack_sync":
             await asyncio.gather(*(m.ack_sync(timeout=self.timeout) for m in raw))
         msgs = [JsMessage(self, m) for m in raw]
@@ -957,6 +986,7 @@ class Lab:
             )
         if kind == "ack":
             await msg.ack()  # like nats-py: the server does not confirm a plain ack
+            self._unsettled[(m.stream, m.consumer)] = msg.reply
         else:
             # ack_sync, nak, term and in_progress wait for the server's confirmation, so the
             # next cell (a fetch, a snapshot) sees their effect: no race in lessons.
@@ -1069,7 +1099,7 @@ class Lab:
     async def _snapshot(self, stream: str, window: Any = "auto"):
         from .collect import collect_snapshot
 
-        await self._nc.flush(self.timeout)  # outstanding acks reach the server first
+        await self._settle()  # plain acks sent so far are processed: the picture is true
         seen = {c: dict(s) for (st, c), s in self._seen.items() if st == stream}
         return await collect_snapshot(self._nc, stream, seen=seen, window=window)
 
@@ -1092,6 +1122,7 @@ class Lab:
         from .frames import streams_frame
 
         self._check_open()
+        self._call(self._settle())
         return streams_frame(self)
 
     def consumers(self, stream: str):
@@ -1100,6 +1131,7 @@ class Lab:
 
         self._check_open()
         names.check_stream_name(stream)
+        self._call(self._settle())
         return consumers_frame(self, stream)
 
     def record(self, stream: str, every: float = 0.1):

@@ -485,3 +485,24 @@ def test_compression_on_a_memory_stream_is_refused(lab):
         lab.add_stream("MEM", subjects=["mem.>"], storage="memory", compression="s2")
     assert lab.stream_names() == []
     assert lab.add_stream("FILE", subjects=["file.>"], compression="s2").config.compression
+
+
+def test_plain_acks_are_settled_before_info_and_snapshots(lab):
+    # The server processes acks on its own queue; reads right after plain acks must see them.
+    lab.add_stream("ORDERS", subjects=["orders.>"])
+    lab.add_stream("JOBS", subjects=["jobs.>"], retention="workqueue")
+    for round_ in range(20):
+        name = f"c{round_}"
+        lab.add_consumer("ORDERS", name)
+        for m in lab.fetch("ORDERS", name, 5):
+            m.ack()
+        lab.publish_many("orders.x", range(5))
+        assert lab.consumer_info("ORDERS", name).num_ack_pending == 0
+    lab.add_consumer("JOBS", "w")
+    lab.publish_many("jobs.x", range(3))
+    for m in lab.fetch("JOBS", "w", 3):
+        m.ack()
+    assert lab.stream_info("JOBS").state.messages == 0
+    lab.publish_many("jobs.x", range(2))
+    lab.fetch_and_ack("JOBS", "w", 10)
+    assert lab.snapshot("JOBS").messages == 0
