@@ -696,11 +696,14 @@ class Lab:
         t0 = time.perf_counter()
         futures: list[asyncio.Future] = []
         try:
+            publish = js.publish_async
+            append = futures.append
             for i, (s, d, h) in enumerate(prepared):
-                futures.append(await js.publish_async(s, d, headers=dict(h) if h else None))
+                append(await publish(s, d, headers=dict(h) if h else None))
                 if i % 2000 == 1999:
-                    # Stop early on the first refusal; earlier messages stay stored.
-                    if any(f.done() and f.exception() for f in futures[-2000:-1000]):
+                    # Stop early once refusals come back (a sample: they come for every one).
+                    probe = futures[-1000]
+                    if probe.done() and not probe.cancelled() and probe.exception():
                         break
                     if bar is not None:
                         bar.update(i + 1 - js.publish_async_pending())
@@ -716,29 +719,35 @@ class Lab:
                 "server may be overloaded or gone; check lab.stream_info(...) to see what was "
                 "stored."
             ) from None
-        seqs = []
+        first_seq, last_seq, stored_count = None, None, 0
         stream = None
         dups = 0
         first_error, failed_subject = None, None
         for f, (subject, _d, _h) in zip(futures, prepared, strict=False):  # may stop early
-            exc = f.exception()  # retrieve every one, so none is reported as never retrieved
-            if exc is not None:
+            try:
+                ack = f.result()  # also marks a failure as retrieved (no "never retrieved")
+            except Exception as exc:
                 if first_error is None:
                     first_error, failed_subject = exc, subject
                 continue
-            ack = f.result()
-            seqs.append(ack.seq)
+            seq = ack.seq
+            if first_seq is None or seq < first_seq:
+                first_seq = seq
+            if last_seq is None or seq > last_seq:
+                last_seq = seq
+            stored_count += 1
             stream = ack.stream
-            dups += bool(ack.duplicate)
+            if ack.duplicate:
+                dups += 1
         if first_error is not None:
-            stored = f" ({len(seqs)} earlier messages were stored)" if seqs else ""
+            stored = f" ({stored_count} earlier messages were stored)" if stored_count else ""
             if type(first_error).__name__ == "NoStreamResponseError":
                 raise NoStreamForSubjectError(operation=f"publish_many{stored}",
                                               context={"subject": failed_subject}) from None
             raise from_nats_error(first_error, operation=f"publish_many{stored}") from None
         if bar is not None:
             bar.update(len(futures))
-        return PublishResult(len(futures), stream, min(seqs), max(seqs), dups,
+        return PublishResult(len(futures), stream, first_seq, last_seq, dups,
                              elapsed=time.perf_counter() - t0)
 
     def publish_core(self, subject: str, data: Any = b"", *,

@@ -506,3 +506,12 @@ def test_plain_acks_are_settled_before_info_and_snapshots(lab):
     lab.publish_many("jobs.x", range(2))
     lab.fetch_and_ack("JOBS", "w", 10)
     assert lab.snapshot("JOBS").messages == 0
+
+
+def test_publish_many_stops_at_a_subject_no_stream_captures(lab):
+    lab.add_stream("KEEP", subjects=["keep.>"])
+    with pytest.raises(errors.NoStreamForSubjectError) as e:
+        lab.publish_many([("keep.a", 1), ("nowhere.x", 2), ("keep.b", 3)])
+    assert "'nowhere.x'" in e.value.hint
+    assert "earlier messages were stored" in str(e.value)
+    assert lab.stream_info("KEEP").state.messages == 2  # the others were published and kept
