@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import JslabError
 
-__all__ = ["CheckResult", "NotYet", "ex", "exercise", "exercises"]
+__all__ = ["CheckResult", "NotYet", "ex", "exercise", "exercises", "require_stream"]
 
 _REGISTRY: dict[str, tuple[str, Callable[[Any], str]]] = {}
 
@@ -43,6 +43,25 @@ class CheckResult:
 
     def _repr_pretty_(self, p, cycle) -> None:
         p.text(repr(self))
+
+
+def require_stream(lab: Any, name: str, subjects: str | None = None, *, extra: str = "",
+                   subjects_filter: str | None = None) -> Any:
+    """The stream's info (one request), or NotYet saying how to create it.
+
+        >>> info = require_stream(lab, "EX01", "ex01.>")
+    """
+    from ..errors import StreamNotFoundError
+
+    try:
+        return lab.stream_info(name, subjects_filter=subjects_filter)
+    except StreamNotFoundError:
+        args = [repr(name)]
+        if subjects:
+            args.append(f"subjects=[{subjects!r}]")
+        if extra:
+            args.append(extra)
+        raise NotYet(f"there is no stream {name} yet: lab.add_stream({', '.join(args)}).") from None
 
 
 def exercise(exercise_id: str, title: str) -> Callable:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 @exercise("00.1", "publish three messages to a stream named GREETINGS and ack them all")
 def greetings(lab) -> str:
-    if "GREETINGS" not in lab.stream_names():
-        raise NotYet("there is no stream GREETINGS yet: lab.add_stream('GREETINGS', ...)")
-    info = lab.stream_info("GREETINGS")
+    info = require_stream(lab, "GREETINGS", extra="...")
     if info.state.messages < 3:
         raise NotYet(f"GREETINGS holds {info.state.messages} messages; publish at least 3.")
     consumers = lab.consumer_names("GREETINGS")

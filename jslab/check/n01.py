@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _ex01(lab):
-    if "EX01" not in lab.stream_names():
-        raise NotYet("there is no stream EX01 yet: lab.add_stream('EX01', subjects=['ex01.>']).")
-    return lab.stream_info("EX01")
+    return require_stream(lab, "EX01", 'ex01.>')
 
 
 @exercise("01.1", "consumer picker on EX01: ack floor 4, sequences 5 and 6 awaiting ack")

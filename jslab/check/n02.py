@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _policy(value) -> str:
@@ -11,10 +11,7 @@ def _policy(value) -> str:
 
 @exercise("02.1", "stream CLICKS with a replay consumer and a tail consumer")
 def one_stream_two_readers(lab) -> str:
-    if "CLICKS" not in lab.stream_names():
-        raise NotYet("there is no stream CLICKS yet: "
-                     "lab.add_stream('CLICKS', subjects=['clicks.>'])")
-    info = lab.stream_info("CLICKS")
+    info = require_stream(lab, "CLICKS", 'clicks.>')
     if "clicks.>" not in (info.config.subjects or []):
         raise NotYet(f"CLICKS captures {info.config.subjects}; it should capture 'clicks.>'.")
     if info.state.messages < 4:

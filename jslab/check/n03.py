@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..names import subject_matches
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 _SHOULD_MATCH = ("metrics.kitchen.temp", "metrics.attic.humidity")
 _SHOULD_NOT = ("metrics.kitchen.temp.raw", "metrics.kitchen", "metrics.kitchen.pressure",
@@ -12,9 +12,7 @@ _SHOULD_NOT = ("metrics.kitchen.temp.raw", "metrics.kitchen", "metrics.kitchen.p
 
 @exercise("03.1", "stream METRICS captures metrics.<room>.temp and .humidity only")
 def sensor_stream(lab) -> str:
-    if "METRICS" not in lab.stream_names():
-        raise NotYet("there is no stream METRICS yet: lab.add_stream('METRICS', subjects=[...])")
-    info = lab.stream_info("METRICS", subjects_filter=">")
+    info = require_stream(lab, "METRICS", extra="subjects=[...]", subjects_filter=">")
     subjects = info.config.subjects or []
     for s in _SHOULD_MATCH:
         if not any(subject_matches(f, s) for f in subjects):
@@ -34,10 +32,7 @@ def sensor_stream(lab) -> str:
 
 @exercise("03.2", "file stream LEDGER with three entries on ledger.acct.7, last balance 30")
 def ledger(lab) -> str:
-    if "LEDGER" not in lab.stream_names():
-        raise NotYet("there is no stream LEDGER yet: "
-                     "lab.add_stream('LEDGER', subjects=['ledger.>'])")
-    info = lab.stream_info("LEDGER", subjects_filter="ledger.acct.7")
+    info = require_stream(lab, "LEDGER", 'ledger.>', subjects_filter="ledger.acct.7")
     if str(getattr(info.config.storage, "value", info.config.storage)) != "file":
         raise NotYet("LEDGER uses memory storage, which a restart loses; "
                      "delete it and create it with storage='file' (the default).")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _value(v) -> str:
@@ -10,10 +10,7 @@ def _value(v) -> str:
 
 
 def _stream(lab, name: str, subjects: str):
-    if name not in lab.stream_names():
-        raise NotYet(f"there is no stream {name} yet: "
-                     f"lab.add_stream({name!r}, subjects=[{subjects!r}], ...)")
-    return lab.stream_info(name)
+    return require_stream(lab, name, subjects, extra="...")
 
 
 @exercise("04.1", "stream DEVICES keeps at most 3 messages per subject")

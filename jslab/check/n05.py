@@ -6,14 +6,12 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _stream(lab, name: str, subjects: str, retention: str):
-    if name not in lab.stream_names():
-        raise NotYet(f"there is no stream {name} yet: lab.add_stream({name!r}, "
-                     f"subjects=[{subjects!r}], retention={retention!r}).")
-    info = lab.stream_info(name, subjects_filter=">")
+    info = require_stream(lab, name, subjects, extra=f"retention={retention!r}",
+                          subjects_filter=">")
     current = getattr(info.config.retention, "value", info.config.retention)
     if current != retention:
         raise NotYet(f"{name} has retention={current!r}; it needs "

@@ -6,13 +6,11 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _consumer(lab, stream: str, name: str):
-    if stream not in lab.stream_names():
-        raise NotYet(f"there is no stream {stream} yet: lab.add_stream({stream!r}, "
-                     f"subjects=['{stream.lower()}.>']).")
+    require_stream(lab, stream, f"{stream.lower()}.>")
     if name not in lab.consumer_names(stream):
         raise NotYet(f"there is no consumer {name!r} on {stream} (if you created an ephemeral, "
                      "it may have expired already: create it again).")

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _value(enum_or_str) -> str:
@@ -14,9 +14,7 @@ def _value(enum_or_str) -> str:
 
 
 def _metrics_consumer(lab, name: str):
-    if "METRICS" not in lab.stream_names():
-        raise NotYet("there is no stream METRICS yet: lab.add_stream('METRICS', "
-                     "subjects=['metrics.>']).")
+    require_stream(lab, "METRICS", 'metrics.>')
     if name not in lab.consumer_names("METRICS"):
         raise NotYet(f"there is no consumer {name!r} on METRICS yet.")
     return lab.consumer_info("METRICS", name)

@@ -5,17 +5,15 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _consumer(lab, stream: str, subject: str, name: str, how: str):
-    if stream not in lab.stream_names():
-        raise NotYet(f"there is no stream {stream} yet: lab.add_stream({stream!r}, "
-                     f"subjects=[{subject!r}]).")
+    info = require_stream(lab, stream, subject)
     if name not in lab.consumer_names(stream):
         raise NotYet(f"{stream} has no consumer {name} yet: lab.add_consumer({stream!r}, "
                      f"{name!r}{how}).")
-    return lab.stream_info(stream), lab.consumer_info(stream, name)
+    return info, lab.consumer_info(stream, name)
 
 
 @exercise("09.1", "process 10 messages with a pull consumer, 4 at a time")

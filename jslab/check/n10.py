@@ -6,14 +6,11 @@
 from __future__ import annotations
 
 from ..names import subject_matches
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _shop(lab):
-    if "EX_SHOP" not in lab.stream_names():
-        raise NotYet("there is no stream EX_SHOP yet: lab.add_stream('EX_SHOP', "
-                     "subjects=['ex.shop.>']).")
-    info = lab.stream_info("EX_SHOP", subjects_filter=">")
+    info = require_stream(lab, "EX_SHOP", 'ex.shop.>', subjects_filter=">")
     subjects = set((info.state.subjects or {}).keys())
     wanted = {"ex.shop.eu.new", "ex.shop.us.new", "ex.shop.eu.paid"}
     if not wanted <= subjects:

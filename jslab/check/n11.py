@@ -5,14 +5,11 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise
+from . import NotYet, exercise, require_stream
 
 
 def _stream(lab, name: str, subject: str, how: str):
-    if name not in lab.stream_names():
-        raise NotYet(f"there is no stream {name} yet: lab.add_stream({name!r}, "
-                     f"subjects=[{subject!r}], {how}).")
-    return lab.stream_info(name)
+    return require_stream(lab, name, subject, extra=how)
 
 
 @exercise("11.1", "publish one message three times, stored once")
