@@ -92,17 +92,12 @@ class PullFetcher:
             if status == "100":  # idle heartbeat
                 continue
             description = (msg.headers.get("Description") or "").strip()
-            if status == "503":
+            if status == "503" or (status == "409" and "Deleted" in description):
+                gone = ("was deleted while fetching" if status == "409"
+                        else f"does not exist on stream {self.stream!r} (nobody answered)")
                 raise ConsumerNotFoundError(
-                    f"no consumer {self.consumer!r} answered on stream {self.stream!r}",
-                    err_code=10014, status=404,
-                    operation=f"fetch {self.stream}/{self.consumer}",
-                    context={"stream": self.stream, "consumer": self.consumer},
-                )
-            if status == "409" and "Deleted" in description:
-                raise ConsumerNotFoundError(
-                    f"consumer {self.consumer!r} was deleted while fetching",
-                    err_code=10014, status=409,
+                    f"consumer {self.consumer!r} {gone}",
+                    err_code=10014, status=int(status),
                     operation=f"fetch {self.stream}/{self.consumer}",
                     context={"stream": self.stream, "consumer": self.consumer},
                 )
