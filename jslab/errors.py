@@ -915,6 +915,15 @@ def from_nats_error(
                 operation=operation,
                 context=context,
             )
+    if "BucketNotFoundError" in names:
+        # nats-py's KV / object store: the bucket's stream (KV_<name> / OBJ_<name>) is missing.
+        return StreamNotFoundError(
+            "bucket not found", err_code=10059, status=404, operation=operation,
+            context=context,
+            hint="No key-value bucket or object store with that name exists (its stream, "
+                 "KV_<name> or OBJ_<name>, is missing). Create it with lab.create_kv(name) or "
+                 "lab.create_object_store(name); lab.streams() lists what exists.",
+        )
     if "KeyWrongLastSequenceError" in names:
         # nats-py's KV raises this for a create/update whose expected revision is stale.
         return WrongLastSequenceError(

@@ -124,18 +124,42 @@ def _check_config(config: dict[str, Any], kind: type, what: str) -> None:
             ) from None
 
 
-class KeyValue:
-    """A key-value bucket. Values may be bytes, str or JSON-able objects."""
+class _Bucket:
+    """What a KV bucket and an object store share: a stream underneath, guarded calls."""
 
-    def __init__(self, lab: Lab, bucket: str, kv: Any) -> None:
+    prefix = ""  # the stream name is prefix + bucket
+    kind = ""  # how errors name it
+    timeout: float | None = None  # per call; None = the lab's default
+
+    def __init__(self, lab: Lab, bucket: str, handle: Any) -> None:
         self._lab = lab
         self.bucket = bucket
-        self._kv = kv
+        self._h = handle  # nats-py's KeyValue / ObjectStore, living on the loop thread
 
     @property
     def stream(self) -> str:
         """The stream holding this bucket."""
-        return f"KV_{self.bucket}"
+        return f"{self.prefix}{self.bucket}"
+
+    @classmethod
+    def _open(cls, lab: Lab, bucket: str, coro: Any, verb: str) -> Any:
+        handle = lab._call(lab._guard(coro, f"{verb} {cls.kind} {bucket}",
+                                      {"stream": f"{cls.prefix}{bucket}"}))
+        return cls(lab, bucket, handle)
+
+    def _run(self, coro: Any, op: str) -> Any:
+        return self._lab._call(self._lab._guard(coro, f"{self.kind} {self.bucket}: {op}",
+                                                {"stream": self.stream}), timeout=self.timeout)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.bucket} (stream {self.stream})>"
+
+
+class KeyValue(_Bucket):
+    """A key-value bucket. Values may be bytes, str or JSON-able objects."""
+
+    prefix = "KV_"
+    kind = "kv"
 
     @classmethod
     def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> KeyValue:
@@ -144,34 +168,27 @@ class KeyValue:
                                          and 1 <= config["history"] <= 64):
             raise ValidationError(f"history must be 1..64 (revisions kept per key), not "
                                   f"{config['history']!r}.")
-        kv = lab._call(lab._guard(lab._js.create_key_value(bucket=bucket, **config),
-                                  f"create kv {bucket}", {"stream": f"KV_{bucket}"}))
-        return cls(lab, bucket, kv)
+        return cls._open(lab, bucket, lab._js.create_key_value(bucket=bucket, **config),
+                         "create")
 
     @classmethod
     def _bind(cls, lab: Lab, bucket: str) -> KeyValue:
-        kv = lab._call(lab._guard(lab._js.key_value(bucket), f"open kv {bucket}",
-                                  {"stream": f"KV_{bucket}"}))
-        return cls(lab, bucket, kv)
-
-    def _run(self, coro: Any, op: str) -> Any:
-        return self._lab._call(self._lab._guard(coro, f"kv {self.bucket}: {op}",
-                                                {"stream": self.stream}))
+        return cls._open(lab, bucket, lab._js.key_value(bucket), "open")
 
     def put(self, key: str, value: Any) -> int:
         """Set ``key``; returns the new revision (the stream sequence)."""
         _check_key(key)
-        return self._run(self._kv.put(key, encode_payload(value)), f"put {key}")
+        return self._run(self._h.put(key, encode_payload(value)), f"put {key}")
 
     def create(self, key: str, value: Any) -> int:
         """Set ``key`` only if it does not exist (or was deleted); else WrongLastSequenceError."""
         _check_key(key)
-        return self._run(self._kv.create(key, encode_payload(value)), f"create {key}")
+        return self._run(self._h.create(key, encode_payload(value)), f"create {key}")
 
     def update(self, key: str, value: Any, last: int) -> int:
         """Set ``key`` only if its latest revision is ``last`` (optimistic concurrency)."""
         _check_key(key)
-        return self._run(self._kv.update(key, encode_payload(value), last=last), f"update {key}")
+        return self._run(self._h.update(key, encode_payload(value), last=last), f"update {key}")
 
     def get(self, key: str, revision: int | None = None) -> KvEntry | None:
         """The latest (or a given) revision of ``key``; None when missing or deleted."""
@@ -179,7 +196,7 @@ class KeyValue:
 
         async def go() -> Any:
             try:
-                return await self._kv.get(key, revision=revision)
+                return await self._h.get(key, revision=revision)
             except Exception as e:  # nats-py: KeyNotFoundError / KeyDeletedError
                 if type(e).__name__ in ("KeyNotFoundError", "KeyDeletedError"):
                     return None
@@ -191,17 +208,17 @@ class KeyValue:
     def delete(self, key: str) -> bool:
         """Delete ``key`` (leaves a delete marker; history stays until purged)."""
         _check_key(key)
-        return self._run(self._kv.delete(key), f"delete {key}")
+        return self._run(self._h.delete(key), f"delete {key}")
 
     def purge(self, key: str) -> bool:
         """Delete ``key`` and its whole history (leaves one purge marker)."""
         _check_key(key)
-        return self._run(self._kv.purge(key), f"purge {key}")
+        return self._run(self._h.purge(key), f"purge {key}")
 
     def keys(self) -> list[str]:
         async def go() -> list[str]:
             try:
-                return await self._kv.keys()
+                return await self._h.keys()
             except Exception as e:  # nats-py raises NoKeysError on an empty bucket
                 if type(e).__name__ == "NoKeysError":
                     return []
@@ -211,7 +228,7 @@ class KeyValue:
 
     def history(self, key: str) -> list[KvEntry]:
         _check_key(key)
-        return [_entry(self.bucket, e) for e in self._run(self._kv.history(key),
+        return [_entry(self.bucket, e) for e in self._run(self._h.history(key),
                                                             f"history {key}")]
 
     def watch(self, keys: str = ">", *, include_history: bool = False) -> _Watch:
@@ -220,7 +237,7 @@ class KeyValue:
         w = _Watch(self._lab, lambda e: _entry(self.bucket, e))
 
         async def go() -> None:
-            watcher = await self._kv.watch(keys, include_history=include_history)
+            watcher = await self._h.watch(keys, include_history=include_history)
             import asyncio
 
             w._task = asyncio.ensure_future(w._run(watcher))
@@ -229,42 +246,26 @@ class KeyValue:
         return w
 
     def status(self) -> Any:
-        return self._run(self._kv.status(), "status")
-
-    def __repr__(self) -> str:
-        return f"<KeyValue {self.bucket} (stream {self.stream})>"
+        return self._run(self._h.status(), "status")
 
 
-class ObjectStore:
+
+class ObjectStore(_Bucket):
     """An object store bucket: large payloads split into chunks on a stream."""
 
-    def __init__(self, lab: Lab, bucket: str, obs: Any) -> None:
-        self._lab = lab
-        self.bucket = bucket
-        self._obs = obs
-
-    @property
-    def stream(self) -> str:
-        return f"OBJ_{self.bucket}"
+    prefix = "OBJ_"
+    kind = "object store"
+    timeout = 60.0  # big objects take a while
 
     @classmethod
     def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> ObjectStore:
         _check_config(config, api.ObjectStoreConfig, "an object store")
-        obs = lab._call(lab._guard(
-            lab._js.create_object_store(bucket, config=api.ObjectStoreConfig(
-                bucket=bucket, **config)),
-            f"create object store {bucket}", {"stream": f"OBJ_{bucket}"}))
-        return cls(lab, bucket, obs)
+        return cls._open(lab, bucket, lab._js.create_object_store(
+            bucket, config=api.ObjectStoreConfig(bucket=bucket, **config)), "create")
 
     @classmethod
     def _bind(cls, lab: Lab, bucket: str) -> ObjectStore:
-        obs = lab._call(lab._guard(lab._js.object_store(bucket), f"open object store {bucket}",
-                                   {"stream": f"OBJ_{bucket}"}))
-        return cls(lab, bucket, obs)
-
-    def _run(self, coro: Any, op: str) -> Any:
-        return self._lab._call(self._lab._guard(coro, f"object store {self.bucket}: {op}",
-                                                {"stream": self.stream}), timeout=60)
+        return cls._open(lab, bucket, lab._js.object_store(bucket), "open")
 
     def put(self, name: str, data: Any, *, description: str | None = None,
             headers: dict[str, str] | None = None, chunk_size: int | None = None) -> Any:
@@ -274,20 +275,20 @@ class ObjectStore:
         meta = api.ObjectMeta(name=name, description=description, headers=headers)
         if chunk_size:
             meta.options = api.ObjectMetaOptions(max_chunk_size=chunk_size)
-        return self._run(self._obs.put(name, encode_payload(data), meta=meta), f"put {name}")
+        return self._run(self._h.put(name, encode_payload(data), meta=meta), f"put {name}")
 
     def get(self, name: str) -> bytes:
         """The object's bytes (raises ObjectNotFound-style errors with a hint when missing)."""
-        result = self._run(self._obs.get(name), f"get {name}")
+        result = self._run(self._h.get(name), f"get {name}")
         return result.data
 
     def info(self, name: str) -> Any:
-        return self._run(self._obs.get_info(name), f"info {name}")
+        return self._run(self._h.get_info(name), f"info {name}")
 
     def list(self) -> list[Any]:
         async def go() -> list[Any]:
             try:
-                return await self._obs.list()
+                return await self._h.list()
             except Exception as e:
                 if type(e).__name__ == "NotFoundError":
                     return []
@@ -296,14 +297,14 @@ class ObjectStore:
         return self._run(go(), "list")
 
     def delete(self, name: str) -> Any:
-        return self._run(self._obs.delete(name), f"delete {name}")
+        return self._run(self._h.delete(name), f"delete {name}")
 
     def seal(self) -> Any:
         """Make the bucket read-only (its stream becomes sealed)."""
-        return self._run(self._obs.seal(), "seal")
+        return self._run(self._h.seal(), "seal")
 
     def status(self) -> Any:
-        return self._run(self._obs.status(), "status")
+        return self._run(self._h.status(), "status")
 
     def watch(self, *, include_history: bool = False) -> _Watch:
         """Changes to objects' metadata from now on, queued: ``w.next(timeout)``."""
@@ -312,13 +313,11 @@ class ObjectStore:
         async def go() -> None:
             import asyncio
 
-            watcher = await self._obs.watch(include_history=include_history, updates_only=True)
+            watcher = await self._h.watch(include_history=include_history, updates_only=True)
             w._task = asyncio.ensure_future(w._run(watcher))
 
         self._run(go(), "watch")
         return w
 
-    def __repr__(self) -> str:
-        return f"<ObjectStore {self.bucket} (stream {self.stream})>"
 
 

@@ -515,3 +515,11 @@ def test_publish_many_stops_at_a_subject_no_stream_captures(lab):
     assert "'nowhere.x'" in e.value.hint
     assert "earlier messages were stored" in str(e.value)
     assert lab.stream_info("KEEP").state.messages == 2  # the others were published and kept
+
+
+def test_opening_a_missing_bucket_says_how_to_create_it(lab):
+    with pytest.raises(errors.StreamNotFoundError, match="create_kv"):
+        lab.kv("nope")
+    with pytest.raises(errors.StreamNotFoundError, match="create_object_store"):
+        lab.object_store("nope")
+    assert lab.stream_names() == []
