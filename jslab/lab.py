@@ -453,18 +453,17 @@ class Lab:
     def stream_names(self) -> list[str]:
         """Names of every stream in the account, sorted."""
         self._check_open()
+        return self._call(self._names("STREAM.NAMES", "streams", "list streams"))
 
-        async def names_() -> list[str]:
-            out: list[str] = []
-            while True:
-                resp = await self._api("STREAM.NAMES", {"offset": len(out)},
-                                       operation="list streams")
-                page = resp.get("streams") or []
-                out.extend(page)
-                if not page or len(out) >= resp.get("total", 0):
-                    return sorted(out)
-
-        return self._call(names_())
+    async def _names(self, subject: str, key: str, operation: str) -> list[str]:
+        """Every name a paged *.NAMES API answers, sorted."""
+        out: list[str] = []
+        while True:
+            resp = await self._api(subject, {"offset": len(out)}, operation=operation)
+            page = resp.get(key) or []
+            out.extend(page)
+            if not page or len(out) >= resp.get("total", 0):
+                return sorted(out)
 
     def delete_stream(self, name: str) -> bool:
         self._check_open()
@@ -867,9 +866,8 @@ class Lab:
     def consumer_names(self, stream: str) -> list[str]:
         self._check_open()
         names.check_stream_name(stream)
-        infos = self._call(self._guard(self._js._jsm.consumers_info(stream),
-                                       f"list consumers of {stream}", {"stream": stream}))
-        return sorted(i.name for i in infos)
+        return self._call(self._names(f"CONSUMER.NAMES.{stream}", "consumers",
+                                      f"list consumers of {stream}"))
 
     def delete_consumer(self, stream: str, name: str) -> bool:
         self._check_open()
