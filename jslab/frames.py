@@ -493,7 +493,7 @@ def streams_frame(lab) -> pd.DataFrame:
         >>> streams_frame(lab)[["name", "messages", "consumers"]]
     """
     lab._check_open()
-    infos = lab._call(_list(lab, "STREAM.LIST", "streams", "list streams"))
+    infos = lab._call(lab._paged("STREAM.LIST", "streams", "list streams"))
     out = []
     for info in sorted(infos, key=lambda i: (i.get("config") or {}).get("name", "")):
         cfg, state = info.get("config") or {}, info.get("state") or {}
@@ -515,7 +515,7 @@ def consumers_frame(lab, stream: str) -> pd.DataFrame:
     """
     lab._check_open()
     names.check_stream_name(stream)
-    infos = lab._call(_list(lab, f"CONSUMER.LIST.{stream}", "consumers",
+    infos = lab._call(lab._paged(f"CONSUMER.LIST.{stream}", "consumers",
                             f"list consumers of {stream}"))
     out = []
     for info in sorted(infos, key=lambda i: i.get("name", "")):
@@ -545,16 +545,6 @@ def _table(rows: list[tuple], columns: tuple[str, ...], *, ints: tuple[str, ...]
         if df[c].dtype == object and not len(df):
             df[c] = df[c].astype(bool if c in ("durable", "paused") else object)
     return df
-
-
-async def _list(lab, subject: str, key: str, operation: str) -> list[dict]:
-    found: list[dict] = []
-    while True:
-        page = await lab._api(subject, {"offset": len(found)}, operation=operation)
-        batch = page.get(key) or []
-        found.extend(batch)
-        if not batch or len(found) >= (page.get("total") or 0):
-            return found
 
 
 def _limits(cfg: Mapping[str, Any]) -> str:

@@ -403,30 +403,19 @@ class Lab:
         """Find which stream already owns the subjects, to name it in the hint."""
         mine = cfg.subjects or [cfg.name]
         try:
-            async for info in self._stream_infos():
-                if info.config.name == cfg.name:
-                    continue
-                for theirs in info.config.subjects or []:
-                    if any(names.subjects_overlap(s, theirs) for s in mine):
-                        return type(e).from_api(
-                            err_code=e.err_code, status=e.status, description=e.description,
-                            operation=e.operation,
-                            context={**e.context, "owner": info.config.name,
-                                     "owner_subjects": info.config.subjects},
-                        )
+            for info in await self._paged("STREAM.LIST", "streams", "list streams"):
+                owner, theirs = info["config"]["name"], info["config"].get("subjects") or []
+                if owner != cfg.name and any(
+                    names.subjects_overlap(s, t) for s in mine for t in theirs
+                ):
+                    return type(e).from_api(
+                        err_code=e.err_code, status=e.status, description=e.description,
+                        operation=e.operation,
+                        context={**e.context, "owner": owner, "owner_subjects": theirs},
+                    )
         except JslabError:
             pass
         return e
-
-    async def _stream_infos(self):
-        offset = 0
-        while True:
-            resp = await self._api("STREAM.LIST", {"offset": offset}, operation="list streams")
-            for s in resp.get("streams") or []:
-                yield api.StreamInfo.from_response(s)
-            offset += len(resp.get("streams") or [])
-            if offset >= resp.get("total", 0) or not resp.get("streams"):
-                return
 
     def update_stream(self, name: str, **changes: Any) -> api.StreamInfo:
         """Change some fields of a stream's configuration, keeping the rest.
@@ -453,17 +442,17 @@ class Lab:
     def stream_names(self) -> list[str]:
         """Names of every stream in the account, sorted."""
         self._check_open()
-        return self._call(self._names("STREAM.NAMES", "streams", "list streams"))
+        return sorted(self._call(self._paged("STREAM.NAMES", "streams", "list streams")))
 
-    async def _names(self, subject: str, key: str, operation: str) -> list[str]:
-        """Every name a paged *.NAMES API answers, sorted."""
-        out: list[str] = []
+    async def _paged(self, subject: str, key: str, operation: str) -> list[Any]:
+        """Every item of a paged API answer (*.NAMES, *.LIST), asking page after page."""
+        out: list[Any] = []
         while True:
             resp = await self._api(subject, {"offset": len(out)}, operation=operation)
             page = resp.get(key) or []
             out.extend(page)
-            if not page or len(out) >= resp.get("total", 0):
-                return sorted(out)
+            if not page or len(out) >= (resp.get("total") or 0):
+                return out
 
     def delete_stream(self, name: str) -> bool:
         self._check_open()
@@ -866,8 +855,8 @@ class Lab:
     def consumer_names(self, stream: str) -> list[str]:
         self._check_open()
         names.check_stream_name(stream)
-        return self._call(self._names(f"CONSUMER.NAMES.{stream}", "consumers",
-                                      f"list consumers of {stream}"))
+        return sorted(self._call(self._paged(f"CONSUMER.NAMES.{stream}", "consumers",
+                                             f"list consumers of {stream}")))
 
     def delete_consumer(self, stream: str, name: str) -> bool:
         self._check_open()
