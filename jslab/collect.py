@@ -6,7 +6,7 @@ fixed number of requests whatever the stream's size; only the small detail windo
 of every sequence, for the tape) is read message by message, and never through a consumer,
 because creating one changes what work-queue and interest streams keep.
 
-    >>> snap = await collect_snapshot(nc, "ORDERS", seen={"shipping": {4: 1, 5: 2}})
+    >>> snap = await collect_snapshot(lab.session, "ORDERS")
     >>> snap.consumer("shipping").unacked
     (4, 5)
 """
@@ -14,20 +14,15 @@ because creating one changes what work-queue and interest streams keep.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-import nats.errors
-
-from .errors import JetStreamError, from_nats_error
+from .errors import JslabTypeError, MessageNotFoundError, ValidationError
 from .snapshot import ConsumerSnapshot, StreamSnapshot
 
-__all__ = ["collect_snapshot", "parse_time"]
+__all__ = ["check_window", "collect_snapshot", "parse_time"]
 
-API_TIMEOUT = 5.0
 # Concurrent STREAM.MSG.GET requests in flight when direct get is not allowed.
 _MSG_GET_CHUNK = 256
 _ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -60,44 +55,19 @@ def _seconds(ns: int | None) -> float | None:
     return None if ns is None else ns / 1e9
 
 
-@contextmanager
-def _nats_errors(operation: str, context: Mapping[str, Any]):
-    """Timeouts and lost connections from nats-py become the kit's own errors."""
-    try:
-        yield
-    except (nats.errors.Error, asyncio.TimeoutError) as exc:
-        raise from_nats_error(exc, operation, dict(context)) from exc
-
-
-async def _api(nc, subject: str, payload: Mapping[str, Any] | None, *, operation: str,
-               context: Mapping[str, Any]) -> dict:
-    """One JetStream API request; an error answer becomes a `JetStreamError`."""
-    body = json.dumps(payload).encode() if payload is not None else b""
-    with _nats_errors(operation, context):
-        msg = await nc.request(subject, body, timeout=API_TIMEOUT)
-    answer = json.loads(msg.data) if msg.data else {}
-    err = answer.get("error")
-    if err:
-        raise JetStreamError.from_api(
-            err_code=err.get("err_code"), status=err.get("code"),
-            description=err.get("description", ""), operation=operation, context=dict(context),
-        )
-    return answer
-
-
-async def _stream_info(nc, stream: str) -> dict:
+async def _stream_info(session, stream: str) -> dict:
     """Stream info with every subject count and deleted sequence, all pages merged."""
-    subject = f"$JS.API.STREAM.INFO.{stream}"
+    api = f"STREAM.INFO.{stream}"
     request = {"subjects_filter": ">", "deleted_details": True}
-    ctx = {"stream": stream}
-    info = await _api(nc, subject, request, operation=f"stream info {stream}", context=ctx)
+    op, ctx = f"stream info {stream}", {"stream": stream}
+    info = await session.request(api, request, operation=op, context=ctx)
     state = info.setdefault("state", {})
     subjects = dict(state.get("subjects") or {})
     total = info.get("total", 0) or 0
     # Per-subject counts come in pages (the server caps them at 100,000 per answer).
     while subjects and len(subjects) < total:
-        page = await _api(nc, subject, {**request, "offset": len(subjects)},
-                          operation=f"stream info {stream}", context=ctx)
+        page = await session.request(api, {**request, "offset": len(subjects)}, operation=op,
+                                     context=ctx)
         more = (page.get("state") or {}).get("subjects") or {}
         if not more:
             break
@@ -106,88 +76,38 @@ async def _stream_info(nc, stream: str) -> dict:
     return info
 
 
-async def _consumer_infos(nc, stream: str) -> list[dict]:
-    subject = f"$JS.API.CONSUMER.LIST.{stream}"
-    found: list[dict] = []
-    while True:
-        page = await _api(nc, subject, {"offset": len(found)},
-                          operation=f"list consumers of {stream}", context={"stream": stream})
-        batch = page.get("consumers") or []
-        found.extend(batch)
-        if not batch or len(found) >= (page.get("total") or 0):
-            return found
-
-
-async def _subjects_by_direct_get(nc, stream: str, lo: int, hi: int) -> dict[int, str]:
+async def _subjects_by_direct_get(session, stream: str, lo: int, hi: int) -> dict[int, str]:
     """Subjects of stored seqs lo..hi, read with batched direct gets (server >= 2.11).
 
     A batch answer is one message per stored sequence (deleted ones are skipped by the
-    server) on our inbox, then an empty message with status 204 "EOB". 404 means nothing
-    stored at or after ``seq``.
+    server), then end-of-batch; a batch may end early (the server caps its bytes).
     """
-    inbox = nc.new_inbox()
-    queue: asyncio.Queue = asyncio.Queue()
-
-    async def on_msg(msg) -> None:
-        await queue.put(msg)
-
-    sub = await nc.subscribe(inbox, cb=on_msg)
     found: dict[int, str] = {}
-    try:
-        start = lo
-        while start <= hi:
-            request = {"seq": start, "batch": hi - start + 1}
-            await nc.publish(f"$JS.API.DIRECT.GET.{stream}", json.dumps(request).encode(),
-                             reply=inbox)
-            last = start - 1
-            while True:
-                with _nats_errors(f"direct get from {stream}", {"stream": stream}):
-                    msg = await asyncio.wait_for(queue.get(), API_TIMEOUT)
-                headers = msg.headers or {}
-                # A stored message may carry a user header named "Status"; only the server's
-                # own status messages lack a sequence.
-                status = None if "Nats-Sequence" in headers else headers.get("Status")
-                if status:
-                    if status not in ("204", "404"):
-                        raise JetStreamError.from_api(
-                            err_code=None, status=int(status),
-                            description=headers.get("Description", ""),
-                            operation=f"direct get from {stream}",
-                            context={"stream": stream, "seq": start},
-                        )
-                    break
-                seq = int(headers["Nats-Sequence"])
-                if seq <= hi:
-                    found[seq] = headers["Nats-Subject"]
-                last = max(last, seq)
-            if status == "404" or last < start:
-                break
-            # A batch may end early (the server caps its bytes); go on after the last one.
-            start = last + 1
-    finally:
-        await sub.unsubscribe()
+    start = lo
+    while start <= hi:
+        msgs = await session.direct_get(stream, {"seq": start, "batch": hi - start + 1})
+        last = start - 1
+        for msg in msgs:
+            seq = int(msg.headers["Nats-Sequence"])
+            if seq <= hi:
+                found[seq] = msg.headers["Nats-Subject"]
+            last = max(last, seq)
+        if last < start:
+            break
+        start = last + 1
     return found
 
 
-async def _subjects_by_msg_get(nc, stream: str, seqs: list[int]) -> dict[int, str]:
+async def _subjects_by_msg_get(session, stream: str, seqs: list[int]) -> dict[int, str]:
     """Subjects of the given seqs through STREAM.MSG.GET, pipelined in chunks."""
 
     async def one(seq: int) -> tuple[int, str | None]:
-        with _nats_errors(f"get message {seq} from {stream}", {"stream": stream, "seq": seq}):
-            msg = await nc.request(f"$JS.API.STREAM.MSG.GET.{stream}",
-                                   json.dumps({"seq": seq}).encode(), timeout=API_TIMEOUT)
-        answer = json.loads(msg.data)
-        err = answer.get("error")
-        if err:
-            # 10037: gone since the stream info was read (acked away, expired); skip it.
-            if err.get("err_code") == 10037 or err.get("code") == 404:
-                return seq, None
-            raise JetStreamError.from_api(
-                err_code=err.get("err_code"), status=err.get("code"),
-                description=err.get("description", ""),
-                operation=f"get message {seq} from {stream}",
-                context={"stream": stream, "seq": seq},
-            )
+        try:
+            answer = await session.request(f"STREAM.MSG.GET.{stream}", {"seq": seq},
+                                           operation=f"get message {seq} from {stream}",
+                                           context={"stream": stream, "seq": seq})
+        except MessageNotFoundError:
+            return seq, None  # gone since the stream info was read (acked away, expired)
         return seq, answer["message"]["subject"]
 
     found: dict[int, str] = {}
@@ -198,27 +118,33 @@ async def _subjects_by_msg_get(nc, stream: str, seqs: list[int]) -> dict[int, st
     return found
 
 
-def _server_version(nc) -> tuple[str, tuple[int, int]]:
-    try:
-        v = nc.connected_server_version
-        return f"{v.major}.{v.minor}.{v.patch}", (v.major, v.minor)
-    except (AttributeError, TypeError, ValueError):
-        return "", (0, 0)
+def check_window(window: Any) -> tuple[int, int] | str | None:
+    """``"auto"``, None, or a (first, last) pair of sequence numbers; anything else refused."""
+    if window is None or (isinstance(window, str) and window == "auto"):
+        return window
+    if isinstance(window, (str, bytes)) or not hasattr(window, "__len__") or len(window) != 2:
+        raise JslabTypeError(
+            f"window={window!r} is not understood: pass 'auto', None, or a (first, last) pair "
+            "of stream sequence numbers, e.g. window=(1, 50)."
+        )
+    lo, hi = window
+    for v in (lo, hi):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise ValidationError(
+                f"window={window!r}: first and last are sequence numbers >= 0, e.g. (1, 50).")
+    if lo > hi:
+        raise ValidationError(f"window={window!r}: first ({lo}) is after last ({hi}).")
+    return int(lo), int(hi)
 
 
 def _resolve_window(window, first: int, last: int, messages: int,
                     detail_limit: int) -> tuple[int, int] | None:
+    window = check_window(window)
     if window is None or messages == 0 or last < first or detail_limit <= 0:
         return None
     if window == "auto":
         return (first, last) if last - first + 1 <= detail_limit else None
-    try:
-        lo, hi = (int(x) for x in window)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"window={window!r} is not understood: pass 'auto', None, or a (first, last) "
-            "pair of stream sequence numbers"
-        ) from None
+    lo, hi = window
     lo, hi = max(lo, first), min(hi, last)
     hi = min(hi, lo + detail_limit - 1)
     return (lo, hi) if lo <= hi else None
@@ -267,42 +193,48 @@ def _consumer(info: dict, seen: Mapping[int, int] | None) -> ConsumerSnapshot:
 
 
 async def collect_snapshot(
-    nc,
+    session,
     stream: str,
     *,
-    seen: Mapping[str, Mapping[int, int]] | None = None,
     window: str | tuple[int, int] | None = "auto",
     detail_limit: int = 2000,
+    seen: Mapping[str, Mapping[int, int]] | None = None,
 ) -> StreamSnapshot:
-    """Snapshot ``stream`` and all its consumers through a connected nats-py client.
+    """Snapshot ``stream`` and all its consumers through the lab's session.
 
-    ``seen`` maps consumer name -> {stream seq: times delivered} for deliveries the caller
-    fetched and has not acked; ``window`` is "auto" (whole stream when it spans at most
-    ``detail_limit`` seqs), None, or a (first, last) range whose subjects to load.
+    Plain acks sent so far are settled first, so the picture is true. ``window`` is "auto"
+    (whole stream when it spans at most ``detail_limit`` seqs), None, or a (first, last)
+    range whose subjects to load. Each consumer's deliveries the kit handed out and nobody
+    answered yet come from ``session.deliveries``, unless ``seen`` gives them
+    (consumer name -> {stream seq: times delivered}).
 
-        >>> snap = await collect_snapshot(nc, "ORDERS")
+        >>> snap = await collect_snapshot(session, "ORDERS")
         >>> snap.first_seq, snap.last_seq
         (1, 3)
     """
-    seen = seen or {}
-    info, consumers = await asyncio.gather(_stream_info(nc, stream), _consumer_infos(nc, stream))
+    await session.deliveries.settle()
+    if seen is None:
+        seen = session.deliveries.seen(stream)
+    info, consumers = await asyncio.gather(
+        _stream_info(session, stream),
+        session.paged(f"CONSUMER.LIST.{stream}", "consumers", f"list consumers of {stream}"))
     cfg = info.get("config") or {}
     state = info.get("state") or {}
     first, last = state.get("first_seq", 0), state.get("last_seq", 0)
     messages = state.get("messages", 0)
-    version, (major, minor) = _server_version(nc)
+    version = session.version or (0, 0, 0)
 
     span = _resolve_window(window, first, last, messages, detail_limit)
     deleted = tuple(state.get("deleted") or ())
     seq_subjects: dict[int, str] = {}
     if span is not None:
         lo, hi = span
-        if cfg.get("allow_direct") and (major, minor) >= (2, 11):
-            seq_subjects = await _subjects_by_direct_get(nc, stream, lo, hi)
+        if cfg.get("allow_direct") and version >= (2, 11, 0):
+            seq_subjects = await _subjects_by_direct_get(session, stream, lo, hi)
         else:
             gone = set(deleted)
             wanted = [s for s in range(lo, hi + 1) if s not in gone]
-            seq_subjects = await _subjects_by_msg_get(nc, stream, wanted)
+            seq_subjects = await _subjects_by_msg_get(session, stream, wanted)
 
     return StreamSnapshot(
         name=cfg.get("name", stream),
@@ -339,5 +271,5 @@ async def collect_snapshot(
         deny_purge=bool(cfg.get("deny_purge", False)),
         allow_rollup=bool(cfg.get("allow_rollup_hdrs", False)),
         compression=cfg.get("compression", "none") or "none",
-        server_version=version,
+        server_version=session.version_str,
     )

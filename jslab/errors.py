@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 __all__ = [
+    "AuthorizationFailedError",
     "ClosedError",
     "ConsumerAlreadyExistsError",
     "ConsumerConfigInvalidError",
@@ -47,6 +48,7 @@ __all__ = [
     "NotConnectedError",
     "PriorityGroupInvalidError",
     "PriorityPolicyWithoutGroupError",
+    "PublishError",
     "PurgeNotPermittedError",
     "ReplicasNotSupportedError",
     "SequenceNotFoundError",
@@ -65,7 +67,6 @@ __all__ = [
     "WrongLastMsgIdError",
     "WrongLastSequenceError",
     "error_class_for",
-    "from_nats_error",
     "mapped_codes",
 ]
 
@@ -128,6 +129,18 @@ class NoRespondersError(JslabError):
 
         >>> raise NoRespondersError("no responders for 'svc.time'")
     """
+
+
+class AuthorizationFailedError(_DefaultMessage, JslabError):
+    """The server refused the credentials (user, password, token, creds file or NKey).
+
+        >>> raise AuthorizationFailedError()
+    """
+
+    default_message = (
+        "the server refused the credentials (authorization violation): the user, password, "
+        "token, creds file or NKey is wrong, or not allowed to do this."
+    )
 
 
 class ClosedError(_DefaultMessage, JslabError):
@@ -869,71 +882,65 @@ class ConsumerConfigInvalidError(JetStreamError):
     )
 
 
-# --- Converting nats-py exceptions --------------------------------------------------------------
-
-_NOT_CONNECTED = {
-    "ConnectionClosedError",
-    "ConnectionReconnectingError",
-    "StaleConnectionError",
-    "UnexpectedEOF",
-    "NoServersError",
-    "OutboundBufferLimitError",
-    "ConnectionDrainingError",
-}
+# --- Publishing many ----------------------------------------------------------------------------
 
 
-def from_nats_error(
-    exc: BaseException,
-    operation: str | None = None,
-    context: Mapping[str, Any] | None = None,
-) -> JslabError:
-    """The jslab error for an exception raised by nats-py (duck-typed: nats is not imported).
+class PublishError(JetStreamError):
+    """``publish_many`` did not store every message; says exactly which were and were not.
 
-    `nats.js.errors.APIError` (attributes code, err_code, description) becomes the matching
-    `JetStreamError` subclass; a JetStream publish nobody answered becomes
-    `NoStreamForSubjectError`; timeouts and lost connections become `JslabTimeoutError` and
-    `NotConnectedError`. Anything else is wrapped in a plain `JslabError`.
-
-        >>> try:
-        ...     await js.stream_info("NOPE")
-        ... except nats.js.errors.APIError as exc:
-        ...     raise from_nats_error(exc, "stream info NOPE") from exc
+    ``stored`` maps message index -> stream sequence, ``refused`` maps index -> the server's
+    error for it, ``unanswered`` lists the indices nobody acknowledged (they may or may not be
+    stored: publish them again with the same msg_id to be sure they are stored once).
+    ``err_code`` and ``description`` are those of the first refusal, when there is one.
     """
-    if isinstance(exc, JslabError):
-        return exc
-    names = {klass.__name__ for klass in type(exc).__mro__}
-    where = f" ({operation})" if operation else ""
-    if hasattr(exc, "err_code") and hasattr(exc, "description"):
-        err_code = getattr(exc, "err_code", None)
-        status = getattr(exc, "code", None)
-        description = getattr(exc, "description", None)
-        if err_code is not None or status is not None:
-            return JetStreamError.from_api(
-                err_code=err_code,
-                status=status,
-                description=description,
-                operation=operation,
-                context=context,
-            )
-    if "BucketNotFoundError" in names:
-        # nats-py's KV / object store: the bucket's stream (KV_<name> / OBJ_<name>) is missing.
-        return StreamNotFoundError(
-            "bucket not found", err_code=10059, status=404, operation=operation,
-            context=context,
-            hint="No key-value bucket or object store with that name exists (its stream, "
-                 "KV_<name> or OBJ_<name>, is missing). Create it with lab.create_kv(name) or "
-                 "lab.create_object_store(name); lab.streams() lists what exists.",
-        )
-    if "KeyWrongLastSequenceError" in names:
-        # nats-py's KV raises this for a create/update whose expected revision is stale.
-        return WrongLastSequenceError(
-            str(exc).removeprefix("nats: "), err_code=10071, status=400,
-            operation=operation, context=context,
-        )
-    if names & {"NoStreamResponseError", "NoRespondersError"}:
-        return NoStreamForSubjectError(operation=operation, context=context)
-    if names & _NOT_CONNECTED:
-        return NotConnectedError(f"{NotConnectedError.default_message} [{exc}]{where}")
-    if "TimeoutError" in names or isinstance(exc, TimeoutError):
-        return JslabTimeoutError(f"{JslabTimeoutError.default_message}{where}")
-    return JslabError(f"{type(exc).__name__}: {exc}{where}")
+
+    default_description = "not every message was stored"
+
+    def __init__(self, description: str | None = None, *, stored: Mapping[int, int] | None = None,
+                 refused: Mapping[int, JetStreamError] | None = None,
+                 unanswered: list[int] | None = None, total: int = 0,
+                 **kwargs: Any) -> None:
+        self.stored = dict(stored or {})
+        self.refused = dict(refused or {})
+        self.unanswered = list(unanswered or [])
+        self.total = total
+        #: How many messages were never sent (sending stops at the first refusal).
+        self.not_sent = max(0, total - len(self.stored) - len(self.refused)
+                            - len(self.unanswered))
+        first = self.refused[min(self.refused)] if self.refused else None
+        if first is not None:
+            kwargs.setdefault("err_code", first.err_code)
+            kwargs.setdefault("status", first.status)
+            kwargs.setdefault("hint", first.hint)
+            description = description or first.description
+        super().__init__(description, **kwargs)
+
+    def _message(self) -> str:
+        parts = [f"{len(self.stored):,} of {self.total:,} messages stored"]
+        if self.refused:
+            parts.append(f"{len(self.refused):,} refused (first: message {min(self.refused)})")
+        if self.unanswered:
+            parts.append(f"{len(self.unanswered):,} unanswered: they may or may not be stored "
+                         "(publish them again with the same msg_id to store each once)")
+        if self.not_sent:
+            parts.append(f"{self.not_sent:,} not sent")
+        head = super()._message()
+        return f"{'; '.join(parts)}.\n{head}"
+
+    @classmethod
+    def about(cls, refusal: JetStreamError | None, **kwargs: Any) -> PublishError:
+        """A PublishError that is also an instance of the first refusal's class, so
+        ``except MessageLimitReachedError`` catches a refused ``publish_many`` too."""
+        base = type(refusal) if refusal is not None else JetStreamError
+        if base is JetStreamError or issubclass(base, PublishError):
+            return cls(**kwargs)
+        klass = _PUBLISH_ERRORS.get(base)
+        if klass is None:
+            # codes=() keeps the combined class out of the by-code table.
+            klass = _PUBLISH_ERRORS[base] = type(
+                cls.__name__, (cls, base), {"__module__": __name__, "codes": (),
+                                            "__doc__": cls.__doc__})
+        return klass(**kwargs)
+
+
+_PUBLISH_ERRORS: dict[type, type[PublishError]] = {}

@@ -9,7 +9,7 @@ Reading messages never changes the server. Which path is used depends on the str
   keeps, so messages are read by batched direct get (``$JS.API.DIRECT.GET``, when the stream
   allows direct access) or by pipelined ``STREAM.MSG.GET`` requests.
 
-    >>> df = messages_frame(lab, "ORDERS", subject="orders.eu.>", limit=1000)
+    >>> df = messages_frame(lab.session, "ORDERS", subject="orders.eu.>", limit=1000)
     >>> df[["seq", "subject", "data"]].head()
 """
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import datetime as _dt
 import json
 import time
@@ -26,9 +27,10 @@ from typing import Any
 import pandas as pd
 
 from . import names
-from .errors import JetStreamError, JslabError, ValidationError
+from .errors import JetStreamError, JslabError, MessageNotFoundError, ValidationError
 from .messages import _JSON_START, decode_payload, parse_header_block
 from .progress import Progress
+from .session import api_error, status_error
 from .viz.text import format_bytes, format_duration, subject_matches
 
 __all__ = ["consumers_frame", "messages_frame", "streams_frame"]
@@ -44,7 +46,6 @@ CHUNK = 20_000  # messages per round trip from the notebook thread (progress, Ct
 CHUNK_BYTES = 32 * 1024 * 1024  # stays well under nats-py's 128 MiB per-subscription buffer
 MSG_GET_WINDOW = 2_000  # STREAM.MSG.GET requests in flight at once
 PROGRESS_FROM = 50_000  # show a progress line for reads at least this big
-REPLY_TIMEOUT = 5.0
 # Headers a direct get adds to every answer; the message's own headers are the rest.
 _DIRECT_HEADERS = frozenset({
     "Nats-Stream", "Nats-Subject", "Nats-Sequence", "Nats-Time-Stamp", "Nats-Num-Pending",
@@ -75,9 +76,10 @@ class _ConsumerReader:
 
     method = "consumer"
 
-    def __init__(self, nc, stream: str, subject: str | None, start: int | _dt.datetime | None,
-                 rows: _Rows) -> None:
-        self.nc, self.stream, self.subject, self.start, self.rows = nc, stream, subject, start, rows
+    def __init__(self, session, stream: str, subject: str | None,
+                 start: int | _dt.datetime | None, rows: _Rows) -> None:
+        self.session, self.nc = session, session.nc
+        self.stream, self.subject, self.start, self.rows = stream, subject, start, rows
         self.name: str | None = None
         self.remaining = 0
         self.sub = None
@@ -101,9 +103,10 @@ class _ConsumerReader:
             config["filter_subject"] = self.subject
         self.inbox = self.nc.new_inbox()
         self.sub = await self.nc.subscribe(self.inbox, cb=self._on_msg)
-        info = await _request(self.nc, f"$JS.API.CONSUMER.CREATE.{self.stream}",
-                              {"stream_name": self.stream, "config": config},
-                              operation=f"read {self.stream}")
+        info = await self.session.request(f"CONSUMER.CREATE.{self.stream}",
+                                          {"stream_name": self.stream, "config": config},
+                                          operation=f"read {self.stream}",
+                                          context={"stream": self.stream})
         self.name = info["name"]
         self.remaining = int(info.get("num_pending", 0))
         self.done = self.remaining == 0
@@ -137,9 +140,11 @@ class _ConsumerReader:
         self._batch_end = asyncio.get_running_loop().create_future()
         before = len(self.rows)
         request = {"batch": n, "max_bytes": CHUNK_BYTES, "no_wait": True}
-        await self.nc.publish(f"$JS.API.CONSUMER.MSG.NEXT.{self.stream}.{self.name}",
-                              json.dumps(request).encode(), reply=self.inbox)
-        await asyncio.wait_for(self._batch_end, REPLY_TIMEOUT)
+        await self.nc.publish(
+            self.session.api_subject(f"CONSUMER.MSG.NEXT.{self.stream}.{self.name}"),
+            json.dumps(request).encode(), reply=self.inbox)
+        await self.session.guard(asyncio.wait_for(self._batch_end, self.session.timeout),
+                                 f"read {self.stream}")
         if len(self.rows) == before or self.remaining == 0:
             self.done = True
 
@@ -149,11 +154,9 @@ class _ConsumerReader:
             self.sub = None
         if self.name is not None:
             name, self.name = self.name, None
-            try:
-                await self.nc.request(f"$JS.API.CONSUMER.DELETE.{self.stream}.{name}", b"",
-                                      timeout=REPLY_TIMEOUT)
-            except Exception:  # it expires by itself after its inactive threshold
-                pass
+            with contextlib.suppress(JslabError):  # it expires after its inactive threshold
+                await self.session.request(f"CONSUMER.DELETE.{self.stream}.{name}",
+                                           operation=f"read {self.stream}")
 
 
 class _DirectGetReader:
@@ -161,9 +164,10 @@ class _DirectGetReader:
 
     method = "direct_get"
 
-    def __init__(self, nc, stream: str, subject: str | None, start: int, last_seq: int,
+    def __init__(self, session, stream: str, subject: str | None, start: int, last_seq: int,
                  rows: _Rows) -> None:
-        self.nc, self.stream, self.subject, self.rows = nc, stream, subject, rows
+        self.session, self.nc = session, session.nc
+        self.stream, self.subject, self.rows = stream, subject, rows
         self.next_seq, self.last_seq = start, last_seq
         self.done = start > last_seq
         self.sub = None
@@ -195,14 +199,14 @@ class _DirectGetReader:
         request: dict[str, Any] = {"seq": self.next_seq, "batch": n, "max_bytes": CHUNK_BYTES}
         if self.subject:
             request["next_by_subj"] = self.subject
-        await self.nc.publish(f"$JS.API.DIRECT.GET.{self.stream}", json.dumps(request).encode(),
-                              reply=self.inbox)
-        status, description = await asyncio.wait_for(self.queue.get(), REPLY_TIMEOUT)
+        await self.nc.publish(self.session.api_subject(f"DIRECT.GET.{self.stream}"),
+                              json.dumps(request).encode(), reply=self.inbox)
+        status, description = await self.session.guard(
+            asyncio.wait_for(self.queue.get(), self.session.timeout),
+            f"direct get from {self.stream}")
         if status not in ("204", "404"):
-            raise JetStreamError.from_api(
-                err_code=None, status=int(status), description=description,
-                operation=f"direct get from {self.stream}", context={"stream": self.stream},
-            )
+            raise status_error({"Status": status, "Description": description},
+                               f"direct get from {self.stream}", {"stream": self.stream})
         got = len(self.rows) - before
         if got:
             self.next_seq = self.rows.seq[-1] + 1
@@ -220,9 +224,10 @@ class _MsgGetReader:
 
     method = "msg_get"
 
-    def __init__(self, nc, stream: str, subject: str | None, start: int, last_seq: int,
+    def __init__(self, session, stream: str, subject: str | None, start: int, last_seq: int,
                  rows: _Rows, *, sequential: bool) -> None:
-        self.nc, self.stream, self.subject, self.rows = nc, stream, subject, rows
+        self.session, self.nc = session, session.nc
+        self.stream, self.subject, self.rows = stream, subject, rows
         self.next_seq, self.last_seq = start, last_seq
         # Few matches in a long stream: ask the server for the next match, one at a time.
         self.sequential = sequential
@@ -246,11 +251,12 @@ class _MsgGetReader:
         self.all_in.clear()
         seqs = list(seqs)
         self.expected = len(seqs)
-        subject = f"$JS.API.STREAM.MSG.GET.{self.stream}"
+        subject = self.session.api_subject(f"STREAM.MSG.GET.{self.stream}")
         for s in seqs:
             await self.nc.publish(subject, json.dumps({"seq": s, **extra}).encode(),
                                   reply=f"{self.inbox}.{s}")
-        await asyncio.wait_for(self.all_in.wait(), REPLY_TIMEOUT)
+        await self.session.guard(asyncio.wait_for(self.all_in.wait(), self.session.timeout),
+                                 f"get messages from {self.stream}")
         return self.answers
 
     def _add(self, answer: bytes) -> int | None:
@@ -259,11 +265,7 @@ class _MsgGetReader:
         if err:
             if err.get("err_code") == 10037 or err.get("code") == 404:
                 return None  # deleted, expired or acked away: a gap, not an error
-            raise JetStreamError.from_api(
-                err_code=err.get("err_code"), status=err.get("code"),
-                description=err.get("description", ""),
-                operation=f"get messages from {self.stream}", context={"stream": self.stream},
-            )
+            raise api_error(body, f"get messages from {self.stream}", {"stream": self.stream})
         m = body["message"]
         if self.subject and not subject_matches(m["subject"], self.subject):
             return None
@@ -307,7 +309,7 @@ class _MsgGetReader:
 # public API
 
 
-def messages_frame(lab, stream: str, *, subject: str | None = None,
+def messages_frame(session, stream: str, *, subject: str | None = None,
                    start: int | _dt.datetime | None = None,
                    limit: int | None = None) -> pd.DataFrame:
     """The stored messages of ``stream`` as a DataFrame, without changing the server.
@@ -317,27 +319,30 @@ def messages_frame(lab, stream: str, *, subject: str | None = None,
     ``subject`` filters (wildcards allowed), ``start`` is a sequence number or a datetime,
     ``limit`` caps the number of rows. ``df.attrs["method"]`` says how it was read.
 
-        >>> df = messages_frame(lab, "ORDERS", limit=100)
+        >>> df = messages_frame(lab.session, "ORDERS", limit=100)
         >>> df.groupby("subject").size()
     """
-    lab._check_open()
+    session.check_open()
     names.check_stream_name(stream)
     if subject is not None:
         names.check_filter_subject(subject)
+    if start is not None and isinstance(start, _dt.datetime) and start.tzinfo is None:
+        start = start.astimezone()  # naive datetimes are local time, like datetime.now()
     if start is not None and not isinstance(start, _dt.datetime) and (
             isinstance(start, bool) or not isinstance(start, int) or start < 1):
         raise ValidationError(f"start is a sequence number >= 1 or a datetime, not {start!r}.")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise ValidationError(f"limit is a number of messages >= 0, not {limit!r}.")
 
-    info = lab._call(lab._api(f"STREAM.INFO.{stream}", operation=f"stream info {stream}"))
+    info = session.call(session.request(f"STREAM.INFO.{stream}", operation=f"stream info {stream}",
+                                        context={"stream": stream}))
     cfg, state = info.get("config") or {}, info.get("state") or {}
     first, last = int(state.get("first_seq", 0)), int(state.get("last_seq", 0))
     rows = _Rows()
     t0 = time.perf_counter()
     method = "none"
     if state.get("messages", 0) and limit != 0:
-        method = _read(lab, stream, cfg, first, last, int(state.get("messages", 0)), subject,
+        method = _read(session, stream, cfg, first, last, int(state.get("messages", 0)), subject,
                        start, limit, rows)
     elapsed = time.perf_counter() - t0
     df = _frame(rows, limit)
@@ -346,23 +351,22 @@ def messages_frame(lab, stream: str, *, subject: str | None = None,
     return df
 
 
-def _read(lab, stream: str, cfg: Mapping[str, Any], first: int, last: int, messages: int,
+def _read(session, stream: str, cfg: Mapping[str, Any], first: int, last: int, messages: int,
           subject: str | None, start: Any, limit: int | None, rows: _Rows) -> str:
-    nc = lab._nc
     begin = first if start is None or isinstance(start, _dt.datetime) else max(start, first)
     if isinstance(start, _dt.datetime):
-        begin = lab._call(_first_seq_at(nc, stream, start, cfg, first, last))
+        begin = session.call(_first_seq_at(session, stream, start, last))
     readers: list[Any] = []
     if cfg.get("retention", "limits") == "limits":
-        readers.append(lambda: _ConsumerReader(nc, stream, subject, start, rows))
-    if cfg.get("allow_direct") and (lab.version or (0, 0, 0)) >= (2, 11, 0):
-        readers.append(lambda: _DirectGetReader(nc, stream, subject, begin, last, rows))
+        readers.append(lambda: _ConsumerReader(session, stream, subject, start, rows))
+    if cfg.get("allow_direct") and (session.version or (0, 0, 0)) >= (2, 11, 0):
+        readers.append(lambda: _DirectGetReader(session, stream, subject, begin, last, rows))
 
     matching: list[int] = []  # messages on ``subject``, asked for once when needed
 
     def count_matching() -> int:
         if not matching:
-            matching.append(lab._call(_count_matching(nc, stream, subject)))
+            matching.append(session.call(_count_matching(session, stream, subject)))
         return matching[0]
 
     def msg_get():
@@ -370,16 +374,16 @@ def _read(lab, stream: str, cfg: Mapping[str, Any], first: int, last: int, messa
         if subject:
             # Scanning costs ~1/40k s per sequence, asking for the next match ~1/8k s per match.
             sequential = count_matching() * 5 < last - begin + 1
-        return _MsgGetReader(nc, stream, subject, begin, last, rows, sequential=sequential)
+        return _MsgGetReader(session, stream, subject, begin, last, rows, sequential=sequential)
 
     readers.append(msg_get)
 
     for i, make in enumerate(readers):
         reader = make()
         try:
-            expected = lab._call(reader.open())
+            expected = session.call(reader.open())
         except JetStreamError:
-            lab._call(reader.close())
+            session.call(reader.close())
             if i == len(readers) - 1:
                 raise
             continue  # e.g. the stream's consumer limit is reached: read without one
@@ -392,36 +396,23 @@ def _read(lab, stream: str, cfg: Mapping[str, Any], first: int, last: int, messa
         try:
             while not reader.done and (limit is None or len(rows) < limit):
                 n = CHUNK if limit is None else min(CHUNK, limit - len(rows))
-                lab._call(reader.chunk(n), timeout=REPLY_TIMEOUT * 4 + CHUNK / 2000)
+                session.call(reader.chunk(n), timeout=session.timeout * 4 + CHUNK / 2000)
                 if bar:
                     bar.update(min(len(rows), total))
         finally:
             # Also after Ctrl-C: the temporary consumer goes, the subscription ends.
             if bar:
                 bar.close()
-            if not lab.closed:
-                try:
-                    lab._call(reader.close())
-                except JslabError:
-                    pass
+            if not session.closed:
+                with contextlib.suppress(JslabError):
+                    session.call(reader.close())
         return reader.method
     raise AssertionError("unreachable: the last reader raises or returns")
 
 
-async def _request(nc, subject: str, payload: Any, *, operation: str) -> dict:
-    msg = await nc.request(subject, json.dumps(payload).encode(), timeout=REPLY_TIMEOUT)
-    answer = json.loads(msg.data) if msg.data else {}
-    err = answer.get("error")
-    if err:
-        raise JetStreamError.from_api(err_code=err.get("err_code"), status=err.get("code"),
-                                      description=err.get("description", ""),
-                                      operation=operation, context={})
-    return answer
-
-
-async def _count_matching(nc, stream: str, subject: str) -> int:
-    info = await _request(nc, f"$JS.API.STREAM.INFO.{stream}", {"subjects_filter": subject},
-                          operation=f"stream info {stream}")
+async def _count_matching(session, stream: str, subject: str) -> int:
+    info = await session.request(f"STREAM.INFO.{stream}", {"subjects_filter": subject},
+                                 operation=f"stream info {stream}", context={"stream": stream})
     state = info.get("state") or {}
     counts = state.get("subjects") or {}
     total = info.get("total", 0) or 0
@@ -429,17 +420,14 @@ async def _count_matching(nc, stream: str, subject: str) -> int:
     return sum(counts.values()) * max(1, total // max(1, len(counts)))
 
 
-async def _first_seq_at(nc, stream: str, when: _dt.datetime, cfg: Mapping[str, Any],
-                        first: int, last: int) -> int:
+async def _first_seq_at(session, stream: str, when: _dt.datetime, last: int) -> int:
     """The first stored sequence at or after ``when`` (last + 1 when there is none)."""
     try:
-        answer = await _request(nc, f"$JS.API.STREAM.MSG.GET.{stream}",
-                                {"start_time": _rfc3339(when)},
-                                operation=f"find the first message after {when}")
-    except JetStreamError as e:
-        if e.status == 404 or e.err_code == 10037:
-            return last + 1
-        raise
+        answer = await session.request(f"STREAM.MSG.GET.{stream}", {"start_time": _rfc3339(when)},
+                                       operation=f"find the first message after {when}",
+                                       context={"stream": stream})
+    except MessageNotFoundError:
+        return last + 1
     return int(answer["message"]["seq"])
 
 
@@ -487,13 +475,14 @@ def _frame(rows: _Rows, limit: int | None) -> pd.DataFrame:
 # streams and consumers
 
 
-def streams_frame(lab) -> pd.DataFrame:
+def streams_frame(session) -> pd.DataFrame:
     """One row per stream, sorted by name; no timestamps (safe to compare run to run).
 
-        >>> streams_frame(lab)[["name", "messages", "consumers"]]
+        >>> streams_frame(lab.session)[["name", "messages", "consumers"]]
     """
-    lab._check_open()
-    infos = lab._call(lab._paged("STREAM.LIST", "streams", "list streams"))
+    session.check_open()
+    infos = session.call(session.settled(session.paged("STREAM.LIST", "streams",
+                                                       "list streams")))
     out = []
     for info in sorted(infos, key=lambda i: (i.get("config") or {}).get("name", "")):
         cfg, state = info.get("config") or {}, info.get("state") or {}
@@ -508,15 +497,15 @@ def streams_frame(lab) -> pd.DataFrame:
                                              "consumers"))
 
 
-def consumers_frame(lab, stream: str) -> pd.DataFrame:
+def consumers_frame(session, stream: str) -> pd.DataFrame:
     """One row per consumer of ``stream``, sorted by name; positions are stream sequences.
 
-        >>> consumers_frame(lab, "ORDERS")[["name", "ack_floor", "delivered", "unprocessed"]]
+        >>> consumers_frame(lab.session, "ORDERS")[["name", "ack_floor", "unprocessed"]]
     """
-    lab._check_open()
+    session.check_open()
     names.check_stream_name(stream)
-    infos = lab._call(lab._paged(f"CONSUMER.LIST.{stream}", "consumers",
-                            f"list consumers of {stream}"))
+    infos = session.call(session.settled(session.paged(
+        f"CONSUMER.LIST.{stream}", "consumers", f"list consumers of {stream}")))
     out = []
     for info in sorted(infos, key=lambda i: i.get("name", "")):
         cfg = info.get("config") or {}

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import JslabTypeError
+from .errors import JslabTypeError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .lab import Lab
+    from .deliveries import Deliveries
 
 __all__ = [
     "Batch", "CoreMessage", "JsMessage", "PublishResult", "StoredMessage", "decode_payload",
@@ -32,18 +33,40 @@ _JSON_START = frozenset(b'{["-0123456789tfn')
 
 
 def encode_payload(data: Any) -> bytes:
-    """bytes as they are, str as UTF-8, None as empty, anything else as JSON."""
+    """bytes as they are, str as UTF-8, None as empty, anything else as standard JSON.
+
+    NaN and infinity are refused: Python would write them as ``NaN``/``Infinity``, which is not
+    JSON and which other clients (Go, JavaScript, jq) cannot read back.
+    """
     if isinstance(data, bytes):
         return data
     if isinstance(data, (bytearray, memoryview)):
         return bytes(data)
     if isinstance(data, str):
-        return data.encode()
+        try:
+            return data.encode()
+        except UnicodeEncodeError as e:
+            raise ValidationError(
+                f"cannot publish this str: it contains {data[e.start]!r} at position {e.start}, "
+                "which has no UTF-8 form (a lone surrogate, usually left by a broken decode). "
+                "Fix the text, or publish bytes."
+            ) from None
     if data is None:
         return b""
     try:
-        return json.dumps(data, separators=(", ", ": ")).encode()
-    except (TypeError, ValueError) as e:
+        return json.dumps(data, separators=(", ", ": "), allow_nan=False).encode()
+    except ValueError as e:
+        if "JSON compliant" in str(e) or "out of range float" in str(e).lower():
+            raise ValidationError(
+                f"cannot publish a {type(data).__name__} that contains NaN or infinity: JSON has "
+                "no such numbers, so other clients could not read the message back. Replace "
+                "them (e.g. with None) before publishing, or publish text you format yourself."
+            ) from None
+        raise JslabTypeError(
+            f"cannot publish a {type(data).__name__}: {e}. A payload must be bytes, str, or a "
+            "JSON-serialisable object (dict, list, str, number, bool, None)."
+        ) from None
+    except (TypeError, RecursionError) as e:
         raise JslabTypeError(
             f"cannot publish a {type(data).__name__}: {e}. A payload must be bytes, str, or a "
             "JSON-serialisable object (dict, list, str, number, bool, None). Convert it first, "
@@ -79,7 +102,16 @@ def parse_header_block(block: bytes) -> dict[str, str] | None:
     return out or None
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
 def check_headers(headers: Mapping[str, Any] | None) -> dict[str, str] | None:
+    """Headers as a dict of str to str, checked the way the NATS header block needs them.
+
+    Names are non-empty tokens (letters, digits and ``!#$%&'*+-.^_`|~``: no spaces, ':', CR or
+    LF); values are single-line text without leading or trailing whitespace (the header block
+    would trim it). int and float values are written with str(); anything else is refused.
+    """
     if headers is None:
         return None
     if not isinstance(headers, Mapping):
@@ -89,17 +121,47 @@ def check_headers(headers: Mapping[str, Any] | None) -> dict[str, str] | None:
         )
     out = {}
     for k, v in headers.items():
-        if not isinstance(k, str) or not k or any(c in k for c in " :\r\n"):
+        if not isinstance(k, str):
             raise JslabTypeError(
-                f"header name {k!r} is not valid: header names are non-empty strings without "
-                "spaces, ':' or newlines. Example: headers={'Trace-Id': 'abc'}"
+                f"header name {k!r} is a {type(k).__name__}: header names are text. "
+                "Example: headers={'Trace-Id': 'abc'}"
+            )
+        if not _HEADER_NAME.fullmatch(k):
+            if not k:
+                problem = "is empty"
+            elif "\r" in k or "\n" in k:
+                problem = "contains a line break"
+            elif ":" in k:
+                problem = "contains ':'"
+            elif any(c.isspace() for c in k):
+                problem = "contains whitespace"
+            else:
+                bad = sorted({c for c in k if not _HEADER_NAME.fullmatch(c)})
+                problem = f"contains {', '.join(repr(c) for c in bad)}"
+            fixed = re.sub(r"[^!#$%&'*+\-.^_`|~0-9A-Za-z]+", "-", k).strip("-") or "Trace-Id"
+            raise ValidationError(
+                f"header name {k!r} {problem}: each header travels as a 'Name: value' line, so "
+                "names may only use letters, digits and !#$%&'*+-.^_`|~ (no spaces, ':' or line "
+                f"breaks). Try {fixed!r}."
             )
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             v = str(v)
-        if not isinstance(v, str) or "\r" in v or "\n" in v:
+        if not isinstance(v, str):
             raise JslabTypeError(
-                f"header {k!r} has value {v!r}: header values are single-line strings. "
-                "Convert it, e.g. str(value)."
+                f"header {k!r} has value {_short(v)} ({type(v).__name__}): header values are "
+                "single-line strings. Convert it, e.g. str(value) or json.dumps(value)."
+            )
+        if "\r" in v or "\n" in v:
+            raise ValidationError(
+                f"header {k!r} has a value with a line break ({_short(v)}): each header is one "
+                "line, so the client would replace it with a space. Put multi-line text in the "
+                "payload, or encode it (e.g. json.dumps(value))."
+            )
+        if v != v.strip():
+            raise ValidationError(
+                f"header {k!r} has a value with leading or trailing whitespace ({_short(v)}): the "
+                "header block trims it, so the receiver would get a different value. Strip it "
+                "first (value.strip())."
             )
         out[k] = v
     return out
@@ -120,6 +182,18 @@ class PublishResult:
     last_seq: int | None
     duplicates: int = 0
     elapsed: float = field(default=0.0, compare=False, repr=False)
+    #: The stream sequence each message got, in the order given (an ``array('q')``).
+    seqs: Any = field(default=(), compare=False, repr=False)
+    #: Indices of the messages the stream reported as duplicates (same msg id in the window).
+    duplicate_indices: tuple[int, ...] = field(default=(), compare=False, repr=False)
+
+    def acks(self) -> list[tuple[int, int, bool]]:
+        """One ``(index, stream seq, duplicate)`` per message: check every acknowledgement.
+
+            >>> [i for i, seq, dup in lab.publish_many("orders.new", data).acks() if dup]
+        """
+        dups = set(self.duplicate_indices)
+        return [(i, int(s), i in dups) for i, s in enumerate(self.seqs)]
 
     @property
     def rate(self) -> float:
@@ -191,12 +265,13 @@ class JsMessage:
         ...     msg.ack()
     """
 
-    __slots__ = ("_lab", "_md_cache", "_msg")
+    __slots__ = ("_answered", "_deliveries", "_md_cache", "_msg")
 
-    def __init__(self, lab: Lab, msg: Any) -> None:
-        self._lab = lab
+    def __init__(self, deliveries: Deliveries, msg: Any) -> None:
+        self._deliveries = deliveries
         self._msg = msg
         self._md_cache: Any = None
+        self._answered: str | None = None  # the last final answer sent (ack, nak, term)
 
     @property
     def _md(self) -> Any:
@@ -229,6 +304,11 @@ class JsMessage:
     @property
     def headers(self) -> dict[str, str] | None:
         return self._msg.headers
+
+    @property
+    def reply(self) -> str:
+        """The subject its answers (ack, nak, ...) go to: ``$JS.ACK.<stream>.<consumer>...``."""
+        return self._msg.reply
 
     # -- metadata ------------------------------------------------------------------
     @property
@@ -265,27 +345,29 @@ class JsMessage:
     # -- acknowledgement -------------------------------------------------------------
     def ack(self) -> None:
         """Acknowledge. Like nats-py, the server does not confirm: use ack_sync() to wait."""
-        self._lab._ack(self, "ack")
+        self._deliveries.answer(self, "ack")
 
     def ack_sync(self, timeout: float = 2.0) -> None:
         """Acknowledge and wait until the server confirms it recorded the ack ("double ack")."""
-        self._lab._ack(self, "ack_sync", timeout=timeout)
+        self._deliveries.answer(self, "ack_sync", timeout=timeout)
 
     def nak(self, delay: float | None = None) -> None:
         """Negative ack: redeliver now, or after ``delay`` seconds."""
-        self._lab._ack(self, "nak", delay=delay)
+        self._deliveries.answer(self, "nak", delay=delay)
 
     def in_progress(self) -> None:
         """Tell the server work is still going on: resets the ack_wait timer."""
-        self._lab._ack(self, "in_progress")
+        self._deliveries.answer(self, "in_progress")
 
     def term(self, reason: str | None = None) -> None:
-        """Stop redelivering this message (it is not retried, and not deleted)."""
-        self._lab._ack(self, "term", reason=reason)
+        """Stop redelivering this message. On a limits stream it stays stored; on work-queue
+        and interest streams the server removes it."""
+        self._deliveries.answer(self, "term", reason=reason)
 
     @property
     def acked(self) -> bool:
-        return bool(self._msg._ackd)
+        """Whether the kit already answered it with ack, nak or term."""
+        return self._answered is not None
 
     def __repr__(self) -> str:
         redelivered = f" delivered={self.num_delivered}" if self.num_delivered > 1 else ""
@@ -322,19 +404,19 @@ class Batch(list):
     def ack(self) -> None:
         """Acknowledge every message of the batch in one round trip."""
         if self:
-            self[0]._lab._ack_many(list(self), "ack")
+            self[0]._deliveries.answer_many(list(self), "ack")
 
     def ack_sync(self, timeout: float = 2.0) -> None:
         if self:
-            self[0]._lab._ack_many(list(self), "ack_sync", timeout=timeout)
+            self[0]._deliveries.answer_many(list(self), "ack_sync", timeout=timeout)
 
     def nak(self, delay: float | None = None) -> None:
         if self:
-            self[0]._lab._ack_many(list(self), "nak", delay=delay)
+            self[0]._deliveries.answer_many(list(self), "nak", delay=delay)
 
     def term(self) -> None:
         if self:
-            self[0]._lab._ack_many(list(self), "term")
+            self[0]._deliveries.answer_many(list(self), "term")
 
     def __repr__(self) -> str:
         if not self:

@@ -75,12 +75,8 @@ class PullFetcher:
                 break
             try:
                 msg = await sub.next_msg(timeout=remaining)
-            except asyncio.TimeoutError:
+            except asyncio.TimeoutError:  # nats-py's TimeoutError is one too
                 break
-            except Exception as e:  # nats-py raises its own TimeoutError subclass
-                if type(e).__name__ == "TimeoutError":
-                    break
-                raise
             status = msg.headers.get("Status") if msg.headers and not msg.data else None
             if status is None:
                 msgs.append(msg)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nats.js import api
+from nats.js import errors as js_errors
 
 from .errors import JslabTypeError, ValidationError
 from .messages import decode_payload, encode_payload
@@ -34,7 +35,8 @@ _KEY_RE = re.compile(r"^[-/_=.a-zA-Z0-9>*]+$")
 def _check_key(key: Any, *, wildcards: bool = False) -> str:
     if not isinstance(key, str):
         raise JslabTypeError(f"a key is a str like 'user.42', not {type(key).__name__} {key!r}.")
-    ok = bool(_KEY_RE.match(key)) and not key.startswith(".") and not key.endswith(".")
+    ok = bool(_KEY_RE.match(key)) and ".." not in key and not key.startswith(".") \
+        and not key.endswith(".")
     if ok and not wildcards and ("*" in key or ">" in key):
         ok = False
     if not ok:
@@ -103,7 +105,7 @@ class _Watch:
 
     def stop(self) -> None:
         if self._watcher is not None and not self._lab.closed:
-            self._lab._call(self._watcher.stop())
+            self._lab.session.call(self._watcher.stop())
             self._watcher = None
 
 
@@ -143,13 +145,15 @@ class _Bucket:
 
     @classmethod
     def _open(cls, lab: Lab, bucket: str, coro: Any, verb: str) -> Any:
-        handle = lab._call(lab._guard(coro, f"{verb} {cls.kind} {bucket}",
-                                      {"stream": f"{cls.prefix}{bucket}"}))
+        s = lab.session
+        handle = s.call(s.guard(coro, f"{verb} {cls.kind} {bucket}",
+                                {"stream": f"{cls.prefix}{bucket}"}))
         return cls(lab, bucket, handle)
 
     def _run(self, coro: Any, op: str) -> Any:
-        return self._lab._call(self._lab._guard(coro, f"{self.kind} {self.bucket}: {op}",
-                                                {"stream": self.stream}), timeout=self.timeout)
+        s = self._lab.session
+        return s.call(s.guard(coro, f"{self.kind} {self.bucket}: {op}", {"stream": self.stream}),
+                      timeout=self.timeout)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.bucket} (stream {self.stream})>"
@@ -168,12 +172,12 @@ class KeyValue(_Bucket):
                                          and 1 <= config["history"] <= 64):
             raise ValidationError(f"history must be 1..64 (revisions kept per key), not "
                                   f"{config['history']!r}.")
-        return cls._open(lab, bucket, lab._js.create_key_value(bucket=bucket, **config),
+        return cls._open(lab, bucket, lab.session.js.create_key_value(bucket=bucket, **config),
                          "create")
 
     @classmethod
     def _bind(cls, lab: Lab, bucket: str) -> KeyValue:
-        return cls._open(lab, bucket, lab._js.key_value(bucket), "open")
+        return cls._open(lab, bucket, lab.session.js.key_value(bucket), "open")
 
     def put(self, key: str, value: Any) -> int:
         """Set ``key``; returns the new revision (the stream sequence)."""
@@ -197,10 +201,8 @@ class KeyValue(_Bucket):
         async def go() -> Any:
             try:
                 return await self._h.get(key, revision=revision)
-            except Exception as e:  # nats-py: KeyNotFoundError / KeyDeletedError
-                if type(e).__name__ in ("KeyNotFoundError", "KeyDeletedError"):
-                    return None
-                raise
+            except (js_errors.KeyNotFoundError, js_errors.KeyDeletedError):
+                return None
 
         e = self._run(go(), f"get {key}")
         return None if e is None else _entry(self.bucket, e)
@@ -219,10 +221,8 @@ class KeyValue(_Bucket):
         async def go() -> list[str]:
             try:
                 return await self._h.keys()
-            except Exception as e:  # nats-py raises NoKeysError on an empty bucket
-                if type(e).__name__ == "NoKeysError":
-                    return []
-                raise
+            except js_errors.NoKeysError:  # nats-py's answer for an empty bucket
+                return []
 
         return sorted(self._run(go(), "keys"))
 
@@ -260,12 +260,12 @@ class ObjectStore(_Bucket):
     @classmethod
     def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> ObjectStore:
         _check_config(config, api.ObjectStoreConfig, "an object store")
-        return cls._open(lab, bucket, lab._js.create_object_store(
+        return cls._open(lab, bucket, lab.session.js.create_object_store(
             bucket, config=api.ObjectStoreConfig(bucket=bucket, **config)), "create")
 
     @classmethod
     def _bind(cls, lab: Lab, bucket: str) -> ObjectStore:
-        return cls._open(lab, bucket, lab._js.object_store(bucket), "open")
+        return cls._open(lab, bucket, lab.session.js.object_store(bucket), "open")
 
     def put(self, name: str, data: Any, *, description: str | None = None,
             headers: dict[str, str] | None = None, chunk_size: int | None = None) -> Any:
@@ -289,10 +289,8 @@ class ObjectStore(_Bucket):
         async def go() -> list[Any]:
             try:
                 return await self._h.list()
-            except Exception as e:
-                if type(e).__name__ == "NotFoundError":
-                    return []
-                raise
+            except js_errors.NotFoundError:  # nats-py's answer for an empty store
+                return []
 
         return self._run(go(), "list")
 

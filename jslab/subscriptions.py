@@ -14,6 +14,7 @@ import queue
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .errors import ConsumerNotFoundError
 from .messages import CoreMessage, JsMessage, encode_payload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,7 +76,8 @@ class _QueuedSubscription:
     def unsubscribe(self) -> None:
         """Stop receiving (queued messages stay readable)."""
         if not self._lab.closed:
-            self._lab._call(self._lab._guard(self._unsubscribe(), f"unsubscribe {self.subject}"))
+            s = self._lab.session
+            s.call(s.guard(self._unsubscribe(), f"unsubscribe {self.subject}"))
 
     def __repr__(self) -> str:
         state = "active" if self._sub is not None else "stopped"
@@ -91,7 +93,7 @@ class CoreSubscription(_QueuedSubscription):
         self._responder = responder
 
     async def _start(self, queue_group: str | None) -> None:
-        nc = self._lab._nc
+        nc = self._lab.session.nc
 
         async def on_msg(msg: Any) -> None:
             stored = CoreMessage(msg.subject, msg.data, msg.headers, msg.reply or None,
@@ -118,12 +120,13 @@ class PushSubscription(_QueuedSubscription):
     async def _start(self, subject: str | None, *, stream: str | None, durable: str | None,
                      queue: str | None, ordered: bool, manual_ack: bool, config: Any,
                      idle_heartbeat: float | None = None) -> None:
-        js = self._lab._js
+        session = self._lab.session
+        js = session.js
         self.subject = subject or stream or ""
         self._ordered = ordered
 
         async def on_msg(msg: Any) -> None:
-            self._queue.put(JsMessage(self._lab, msg))
+            self._queue.put(JsMessage(session.deliveries, msg))
 
         self._sub = await js.subscribe(
             subject or "", queue=queue, cb=on_msg, durable=durable, stream=stream,
@@ -138,13 +141,15 @@ class PushSubscription(_QueuedSubscription):
         An ordered consumer that is being recreated (after a gap, a restart) briefly has no
         server-side consumer under its old name: this waits up to 2 s for the new one.
         """
+        s = self._lab.session
+
         async def info() -> Any:
             for attempt in range(20):
                 try:
-                    return await self._sub.consumer_info()
-                except Exception as e:
-                    if not self._ordered or "not found" not in str(e).lower() or attempt == 19:
+                    return await s.guard(self._sub.consumer_info(), "consumer info")
+                except ConsumerNotFoundError:
+                    if not self._ordered or attempt == 19:
                         raise
                     await asyncio.sleep(0.1)
 
-        return self._lab._call(self._lab._guard(info(), "consumer info"))
+        return s.call(info())

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
+from jslab.session import Session
 
-import nats
+_sessions: dict[int, Session] = {}
 
 
 def run(server, scenario):
-    """Run ``scenario(nc, js)`` on a fresh raw nats-py connection; return what it returns."""
+    """Run ``scenario(nc, js)`` on a fresh connection (a kit session on the loop thread, so
+    the kit's async functions can be awaited inside); return what it returns."""
+    session = Session([server.url], timeout=5.0)
+    session.connect()
+    _sessions[id(session.nc)] = session
+    try:
+        return session.call(scenario(session.nc, session.js), timeout=120)
+    finally:
+        _sessions.pop(id(session.nc), None)
+        session.close()
 
-    async def main():
-        nc = await nats.connect(server.url)
-        try:
-            return await scenario(nc, nc.jetstream())
-        finally:
-            await nc.close()
 
-    return asyncio.run(main())
+def session_of(nc) -> Session:
+    """The kit session a ``run`` scenario's ``nc`` belongs to."""
+    return _sessions[id(nc)]
 
 
 async def settle(nc, msg, verb: bytes) -> None:

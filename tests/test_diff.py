@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _raw import run, settle
+from _raw import run, session_of, settle
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StreamConfig
 
 from jslab.collect import collect_snapshot
@@ -24,10 +24,10 @@ def test_ack_moves_floor_and_empties_pending(nats_server):
                                                     ack_policy=AckPolicy.EXPLICIT))
         sub = await js.pull_subscribe_bind("shipping", "ACK")
         msgs = await sub.fetch(2)
-        before = await collect_snapshot(nc, "ACK", seen={"shipping": {1: 1, 2: 1}})
+        before = await collect_snapshot(session_of(nc), "ACK", seen={"shipping": {1: 1, 2: 1}})
         for m in msgs:
             await m.ack_sync()
-        after = await collect_snapshot(nc, "ACK", seen={"shipping": {}})
+        after = await collect_snapshot(session_of(nc), "ACK", seen={"shipping": {}})
         return before, after
 
     before, after = run(nats_server, scenario)
@@ -50,14 +50,14 @@ def test_publish_overflow_delete_purge(nats_server):
         await js.add_stream(name="LIM", subjects=["lim.*"], max_msgs=3)
         for _ in range(3):
             await js.publish("lim.a", b"")
-        s0 = await collect_snapshot(nc, "LIM")
+        s0 = await collect_snapshot(session_of(nc), "LIM")
         await js.publish("lim.a", b"")
         await js.publish("lim.b", b"")
-        s1 = await collect_snapshot(nc, "LIM")
+        s1 = await collect_snapshot(session_of(nc), "LIM")
         await js.delete_msg("LIM", 4)
-        s2 = await collect_snapshot(nc, "LIM")
+        s2 = await collect_snapshot(session_of(nc), "LIM")
         await js.purge_stream("LIM")
-        s3 = await collect_snapshot(nc, "LIM")
+        s3 = await collect_snapshot(session_of(nc), "LIM")
         return s0, s1, s2, s3
 
     s0, s1, s2, s3 = run(nats_server, scenario)
@@ -90,10 +90,10 @@ def test_work_queue_and_interest_removal_are_explained(nats_server):
                 await js.publish(f"{name}.x", b"")
             sub = await js.pull_subscribe_bind("w", name)
             msgs = await sub.fetch(3)
-            before = await collect_snapshot(nc, name)
+            before = await collect_snapshot(session_of(nc), name)
             await msgs[1].ack_sync()
             await msgs[0].ack_sync()
-            out[name] = (before, await collect_snapshot(nc, name))
+            out[name] = (before, await collect_snapshot(session_of(nc), name))
         return out
 
     out = run(nats_server, scenario)
@@ -114,13 +114,13 @@ def test_consumers_added_removed_and_redelivered(nats_server):
                                                      ack_policy=AckPolicy.EXPLICIT))
         sub = await js.pull_subscribe_bind("nakked", "CONS")
         (msg,) = await sub.fetch(1)
-        before = await collect_snapshot(nc, "CONS", seen={"nakked": {1: 1}})
+        before = await collect_snapshot(session_of(nc), "CONS", seen={"nakked": {1: 1}})
         await settle(nc, msg, b"-NAK")
         await nc.flush()
         (again,) = await sub.fetch(1)
         await js.delete_consumer("CONS", "old")
         await js.add_consumer("CONS", ConsumerConfig(durable_name="new"))
-        after = await collect_snapshot(nc, "CONS",
+        after = await collect_snapshot(session_of(nc), "CONS",
                                        seen={"nakked": {1: again.metadata.num_delivered}})
         return before, after
 
@@ -135,9 +135,9 @@ def test_consumers_added_removed_and_redelivered(nats_server):
 def test_unfinished_diff_says_so_then_completes(nats_server):
     async def scenario(nc, js):
         await js.add_stream(name="OPEN", subjects=["open.<x>"])
-        before = await collect_snapshot(nc, "OPEN")
+        before = await collect_snapshot(session_of(nc), "OPEN")
         await js.publish("open.<x>", b"")
-        return before, await collect_snapshot(nc, "OPEN")
+        return before, await collect_snapshot(session_of(nc), "OPEN")
 
     before, after = run(nats_server, scenario)
     d = SnapshotDiff(before)
@@ -155,9 +155,9 @@ def test_unfinished_diff_says_so_then_completes(nats_server):
 def test_diff_tape_stacks_before_and_after(nats_server):
     async def scenario(nc, js):
         await js.add_stream(name="PIC", subjects=["pic"])
-        before = await collect_snapshot(nc, "PIC")
+        before = await collect_snapshot(session_of(nc), "PIC")
         await js.publish("pic", b"")
-        return before, await collect_snapshot(nc, "PIC")
+        return before, await collect_snapshot(session_of(nc), "PIC")
 
     before, after = run(nats_server, scenario)
     fig = SnapshotDiff(before, after).tape()
@@ -171,7 +171,7 @@ def test_diffing_two_streams_is_refused(nats_server):
     async def scenario(nc, js):
         await js.add_stream(name="ONE", subjects=["one"])
         await js.add_stream(name="TWO", subjects=["two"])
-        return await collect_snapshot(nc, "ONE"), await collect_snapshot(nc, "TWO")
+        return await collect_snapshot(session_of(nc), "ONE"), await collect_snapshot(session_of(nc), "TWO")
 
     one, two = run(nats_server, scenario)
     with pytest.raises(ValueError, match="same stream"):

@@ -12,6 +12,8 @@ import nats.js.errors
 import pytest
 
 from jslab import errors as E
+from jslab import session
+from jslab.session import translate
 
 API = "$JS.API."
 
@@ -308,7 +310,7 @@ def test_real_server_error_becomes_the_right_class(nats_server, scenario, code, 
     if code in NEEDS_VERSION and version < NEEDS_VERSION[code]:
         pytest.skip(f"error {code} needs nats-server {NEEDS_VERSION[code]}")
     assert isinstance(exc, nats.js.errors.APIError), f"expected an API error, got {exc!r}"
-    err = E.from_nats_error(exc, operation=f"scenario {prefix}")
+    err = translate(exc, operation=f"scenario {prefix}")
     assert type(err) is klass
     assert err.err_code == code
     assert err.status == exc.code
@@ -328,18 +330,18 @@ def test_every_mapped_code_is_triggered_or_known_untriggerable():
 
 def test_stream_config_hint_depends_on_the_description(nats_server):
     exc, _ = _trigger(nats_server.url, s_duplicates_over_max_age, "DUPHINT")
-    assert "max_age" in E.from_nats_error(exc).hint
+    assert "max_age" in translate(exc).hint
     exc, _ = _trigger(nats_server.url, s_config_overlap_inside, "OVLHINT")
-    assert "must not overlap" in E.from_nats_error(exc).hint
+    assert "must not overlap" in translate(exc).hint
 
 
 def test_overlap_hint_names_the_owner_when_known(nats_server):
     exc, _ = _trigger(nats_server.url, s_subjects_overlap, "OWN")
-    err = E.from_nats_error(exc, "add stream OWN2",
+    err = translate(exc, "add stream OWN2",
                             {"owner": "OWN", "owner_subjects": ["OWN.>"], "subjects": ["OWN.new"]})
     assert "Stream 'OWN' already captures 'OWN.>'." in err.hint
     assert "'OWN.new'" in err.hint
-    bare = E.from_nats_error(exc, "add stream OWN2")
+    bare = translate(exc, "add stream OWN2")
     assert "Stream '" not in bare.hint and "{" not in bare.hint
     assert bare.hint.startswith("Two streams in one account cannot capture the same subject")
 
@@ -356,7 +358,7 @@ def test_publish_to_a_subject_no_stream_captures(nats_server):
 
     exc = asyncio.run(run())
     assert isinstance(exc, nats.js.errors.NoStreamResponseError)
-    err = E.from_nats_error(exc, "publish nowhere.at.all", {"subject": "nowhere.at.all"})
+    err = translate(exc, "publish nowhere.at.all", {"subject": "nowhere.at.all"})
     assert type(err) is E.NoStreamForSubjectError
     assert isinstance(err, E.JetStreamError)
     assert "No stream captures 'nowhere.at.all'" in err.hint
@@ -380,9 +382,9 @@ def test_request_timeout_and_closed_connection_are_converted(nats_server):
         return found
 
     no_responders, closed = asyncio.run(run())
-    assert isinstance(E.from_nats_error(no_responders), E.NoStreamForSubjectError)
-    assert type(E.from_nats_error(closed)) is E.NotConnectedError
-    timeout = E.from_nats_error(nats.errors.TimeoutError(), "fetch")
+    assert isinstance(translate(no_responders), E.NoStreamForSubjectError)
+    assert type(translate(closed)) is E.NotConnectedError
+    timeout = translate(nats.errors.TimeoutError(), "fetch")
     assert isinstance(timeout, E.JslabTimeoutError) and isinstance(timeout, TimeoutError)
     assert str(timeout).endswith("(fetch)")
 
@@ -451,11 +453,11 @@ def test_direct_get_404_without_err_code_is_message_not_found():
 
 def test_jslab_errors_pass_through_unchanged():
     err = E.ClosedError()
-    assert E.from_nats_error(err) is err
+    assert translate(err) is err
 
 
 def test_other_exceptions_are_wrapped_with_their_name():
-    err = E.from_nats_error(RuntimeError("boom"), "snapshot ORDERS")
+    err = translate(RuntimeError("boom"), "snapshot ORDERS")
     assert type(err) is E.JslabError
     assert str(err) == "RuntimeError: boom (snapshot ORDERS)"
 
@@ -463,4 +465,4 @@ def test_other_exceptions_are_wrapped_with_their_name():
 def test_public_names_are_exported():
     for name in E.__all__:
         assert hasattr(E, name), name
-    assert "JetStreamError" in E.__all__ and "from_nats_error" in E.__all__
+    assert "JetStreamError" in E.__all__ and "translate" in session.__all__

@@ -33,10 +33,10 @@ def _fill(lab, subject: str, n: int) -> None:
 
     async def go() -> None:
         for i in range(n):
-            await lab._nc.publish(subject, b'{"id": %d}' % i)
-        await lab._nc.flush()
+            await lab.session.nc.publish(subject, b'{"id": %d}' % i)
+        await lab.session.nc.flush()
 
-    lab._call(go(), timeout=60)
+    lab.session.call(go(), timeout=60)
 
 
 def _wait_messages(lab, stream: str, n: int) -> None:
@@ -52,7 +52,7 @@ def test_content_and_dtypes(lab):
     lab.publish("content.text", "hello", headers={"Trace-Id": "abc"})
     lab.publish("content.bin", b"\xff\x00\x01")
     lab.publish("content.empty", b"")
-    df = messages_frame(lab, "CONTENT")
+    df = messages_frame(lab.session, "CONTENT")
     assert list(df.columns) == list(MESSAGE_COLUMNS)
     assert df.attrs["method"] == "consumer"
     assert df["seq"].tolist() == [1, 2, 3, 4]
@@ -74,26 +74,26 @@ def test_filters_start_limit(lab):
     lab.add_stream("FILTER", subjects=["filter.>"])
     for i in range(10):
         lab.publish(f"filter.{'eu' if i % 2 else 'us'}", {"i": i})
-    assert messages_frame(lab, "FILTER", subject="filter.eu")["seq"].tolist() == [2, 4, 6, 8, 10]
-    assert messages_frame(lab, "FILTER", start=7)["seq"].tolist() == [7, 8, 9, 10]
-    assert messages_frame(lab, "FILTER", limit=3)["seq"].tolist() == [1, 2, 3]
-    assert messages_frame(lab, "FILTER", subject="filter.us", start=4, limit=2)[
+    assert messages_frame(lab.session, "FILTER", subject="filter.eu")["seq"].tolist() == [2, 4, 6, 8, 10]
+    assert messages_frame(lab.session, "FILTER", start=7)["seq"].tolist() == [7, 8, 9, 10]
+    assert messages_frame(lab.session, "FILTER", limit=3)["seq"].tolist() == [1, 2, 3]
+    assert messages_frame(lab.session, "FILTER", subject="filter.us", start=4, limit=2)[
         "seq"].tolist() == [5, 7]
     time.sleep(0.05)
     cut = dt.datetime.now(dt.timezone.utc)
     lab.publish("filter.eu", {"i": 10})
-    assert messages_frame(lab, "FILTER", start=cut)["seq"].tolist() == [11]
-    empty = messages_frame(lab, "FILTER", limit=0)
+    assert messages_frame(lab.session, "FILTER", start=cut)["seq"].tolist() == [11]
+    empty = messages_frame(lab.session, "FILTER", limit=0)
     assert len(empty) == 0 and list(empty.columns) == list(MESSAGE_COLUMNS)
 
 
 def test_bad_arguments(lab):
     with pytest.raises(ValidationError):
-        messages_frame(lab, "FILTER", start=0)
+        messages_frame(lab.session, "FILTER", start=0)
     with pytest.raises(ValidationError):
-        messages_frame(lab, "FILTER", limit=-1)
+        messages_frame(lab.session, "FILTER", limit=-1)
     with pytest.raises(StreamNotFoundError):
-        messages_frame(lab, "NOPE")
+        messages_frame(lab.session, "NOPE")
 
 
 @pytest.mark.parametrize("retention,direct,method", [
@@ -110,14 +110,14 @@ def test_work_queue_and_interest_streams_unchanged(lab, retention, direct, metho
         lab.publish(f"{subj}.{'a' if i % 3 else 'b'}", {"i": i}, headers={"N": str(i)})
     lab.fetch(name, "worker", 5).ack_sync()
     before = lab.api(f"STREAM.INFO.{name}")["state"]
-    df = messages_frame(lab, name)
+    df = messages_frame(lab.session, name)
     assert df.attrs["method"] == method
     after = lab.api(f"STREAM.INFO.{name}")["state"]
     keys = ("messages", "consumer_count", "first_seq", "last_seq", "num_deleted")
     assert [after.get(k) for k in keys] == [before.get(k) for k in keys]
     assert len(df) == before["messages"]
     assert df["headers"].map(lambda h: set(h)).eq({"N"}).all()  # get's own headers stripped
-    only_b = messages_frame(lab, name, subject=f"{subj}.b")
+    only_b = messages_frame(lab.session, name, subject=f"{subj}.b")
     assert only_b["seq"].tolist() == df[df["subject"] == f"{subj}.b"]["seq"].tolist()
     if retention == "workqueue":  # an interest stream keeps only what some consumer wants
         assert only_b["seq"].tolist() == [s for s in range(1, 31) if (s - 1) % 3 == 0]
@@ -131,7 +131,7 @@ def test_read_rate_100k(lab):
     _fill(lab, "big.x", n)
     _wait_messages(lab, "BIG", n)
     t0 = time.perf_counter()
-    df = messages_frame(lab, "BIG")
+    df = messages_frame(lab.session, "BIG")
     rate = n / (time.perf_counter() - t0)
     print(f"\nmessages_frame: {rate:,.0f} msgs/s for {n:,} messages ({df.attrs['method']})")
     assert len(df) == n and df["seq"].is_monotonic_increasing
@@ -155,12 +155,12 @@ def test_interrupt_leaves_no_consumer(lab):
     frames.Progress.update = interrupt
     try:
         with pytest.raises(KeyboardInterrupt):
-            messages_frame(lab, "INTR")
+            messages_frame(lab.session, "INTR")
     finally:
         frames.Progress.update = real
     assert calls["n"] == 1
     assert lab.api("STREAM.INFO.INTR")["state"]["consumer_count"] == 0
-    assert len(messages_frame(lab, "INTR", limit=10)) == 10  # the lab still works
+    assert len(messages_frame(lab.session, "INTR", limit=10)) == 10  # the lab still works
 
 
 def test_streams_and_consumers_frames(lab):
@@ -169,7 +169,7 @@ def test_streams_and_consumers_frames(lab):
     lab.add_consumer("ZLIM", "b-push", deliver_subject="push.zlim", filter_subject="zlim.a")
     lab.add_consumer("ZLIM", "a-pull")
     lab.fetch("ZLIM", "a-pull", 1)
-    df = streams_frame(lab)
+    df = streams_frame(lab.session)
     assert list(df.columns) == list(STREAM_COLUMNS)
     assert df["name"].tolist() == sorted(df["name"])
     row = df.set_index("name").loc["ZLIM"]
@@ -179,7 +179,7 @@ def test_streams_and_consumers_frames(lab):
     assert row["limits"] == "max_msgs=1,000 max_age=1h"
     assert not any(str(t).startswith("datetime") for t in df.dtypes)
 
-    cf = consumers_frame(lab, "ZLIM")
+    cf = consumers_frame(lab.session, "ZLIM")
     assert list(cf.columns) == list(CONSUMER_COLUMNS)
     assert cf["name"].tolist() == ["a-pull", "b-push"]
     a, b = (r for _, r in cf.iterrows())
@@ -191,7 +191,7 @@ def test_streams_and_consumers_frames(lab):
 
 def test_empty_consumers_frame(lab):
     lab.add_stream("NOCONS", subjects=["nocons"])
-    cf = consumers_frame(lab, "NOCONS")
+    cf = consumers_frame(lab.session, "NOCONS")
     assert len(cf) == 0 and list(cf.columns) == list(CONSUMER_COLUMNS)
 
 
@@ -199,9 +199,9 @@ def test_reader_is_fast_without_leaking_tasks(lab):
     # The loop thread stays usable and nothing keeps running after a read.
     lab.add_stream("TASKS", subjects=["tasks.>"])
     lab.publish_many("tasks.x", range(50))
-    before = lab._call(_task_count())
-    assert len(messages_frame(lab, "TASKS")) == 50
-    assert lab._call(_task_count()) <= before
+    before = lab.session.call(_task_count())
+    assert len(messages_frame(lab.session, "TASKS")) == 50
+    assert lab.session.call(_task_count()) <= before
 
 
 async def _task_count() -> int:

@@ -7,11 +7,11 @@ import json
 import time
 
 import pytest
-from _raw import run, settle
+from _raw import run, session_of, settle
 from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StreamConfig
 
 from jslab.collect import collect_snapshot, parse_time
-from jslab.errors import JetStreamError, StreamNotFoundError
+from jslab.errors import JetStreamError, JslabError, StreamNotFoundError
 from jslab.snapshot import StreamSnapshot
 
 
@@ -68,7 +68,7 @@ def test_fetch_without_ack_then_ack_nak_term(nats_server):
         sub = await pull(js, "FETCH", "worker")
         msgs = await sub.fetch(4)
         seen = {"worker": {m.metadata.sequence.stream: 1 for m in msgs}}
-        s1 = await collect_snapshot(nc, "FETCH", seen=seen)
+        s1 = await collect_snapshot(session_of(nc), "FETCH", seen=seen)
         await assert_matches_server(js, s1)
 
         await msgs[0].ack_sync()  # seq 1
@@ -77,7 +77,7 @@ def test_fetch_without_ack_then_ack_nak_term(nats_server):
         await nc.flush()
         again = await sub.fetch(1)
         seen = {"worker": {3: again[0].metadata.num_delivered, 4: 1}}
-        s2 = await collect_snapshot(nc, "FETCH", seen=seen)
+        s2 = await collect_snapshot(session_of(nc), "FETCH", seen=seen)
         await assert_matches_server(js, s2)
         return s1, s2, again[0].metadata.sequence.stream
 
@@ -104,7 +104,7 @@ def test_ack_all_moves_floor_and_seen_below_it_is_not_unacked(nats_server):
         msgs = await sub.fetch(4)
         await msgs[2].ack_sync()  # AckAll: 1..3 done
         seen = {"all": {1: 1, 2: 1, 3: 1, 4: 1}}  # the kit never saw 1..3 acked one by one
-        snap = await collect_snapshot(nc, "ACKALL", seen=seen)
+        snap = await collect_snapshot(session_of(nc), "ACKALL", seen=seen)
         await assert_matches_server(js, snap)
         return snap
 
@@ -117,13 +117,13 @@ def test_purge_delete_and_max_msgs(nats_server):
     async def scenario(nc, js):
         await js.add_stream(name="LIMITS", subjects=["lim.*"], max_msgs=5)
         await publish(js, lambda i: f"lim.{'ab'[i % 2]}", 8)
-        capped = await collect_snapshot(nc, "LIMITS")
+        capped = await collect_snapshot(session_of(nc), "LIMITS")
         await assert_matches_server(js, capped)
         await js.delete_msg("LIMITS", 6)
-        deleted = await collect_snapshot(nc, "LIMITS")
+        deleted = await collect_snapshot(session_of(nc), "LIMITS")
         await assert_matches_server(js, deleted)
         await js.purge_stream("LIMITS")
-        purged = await collect_snapshot(nc, "LIMITS")
+        purged = await collect_snapshot(session_of(nc), "LIMITS")
         await assert_matches_server(js, purged)
         return capped, deleted, purged
 
@@ -145,7 +145,7 @@ def test_work_queue_removal_and_no_consumer_created(nats_server):
         sub = await pull(js, "WQ", "workers")
         msgs = await sub.fetch(3)
         await msgs[1].ack_sync()  # seq 2 leaves the stream at once
-        snap = await collect_snapshot(nc, "WQ", seen={"workers": {1: 1, 3: 1}})
+        snap = await collect_snapshot(session_of(nc), "WQ", seen={"workers": {1: 1, 3: 1}})
         await assert_matches_server(js, snap)
         # Loading the window must not have added a consumer (a work queue allows one per subject).
         count = (await js.stream_info("WQ")).state.consumer_count
@@ -169,11 +169,11 @@ def test_interest_removal_needs_every_consumer(nats_server):
         await publish(js, lambda i: "int.x", 3)
         for m in await a.fetch(3):
             await m.ack_sync()
-        one = await collect_snapshot(nc, "INT")
+        one = await collect_snapshot(session_of(nc), "INT")
         await assert_matches_server(js, one)
         for m in await b.fetch(2):
             await m.ack_sync()
-        both = await collect_snapshot(nc, "INT", seen={"b": {}})
+        both = await collect_snapshot(session_of(nc), "INT", seen={"b": {}})
         await assert_matches_server(js, both)
         return one, both
 
@@ -191,7 +191,7 @@ def test_filtered_consumers_count_only_their_subjects(nats_server):
         await pull(js, "FILT", "paid", filter_subject="orders.paid")
         msgs = await new.fetch(2)
         await msgs[0].ack_sync()
-        snap = await collect_snapshot(nc, "FILT", seen={"new": {3: 1}})
+        snap = await collect_snapshot(session_of(nc), "FILT", seen={"new": {3: 1}})
         await assert_matches_server(js, snap)
         return snap
 
@@ -215,11 +215,11 @@ def test_window_choices_and_msg_get_path(nats_server):
         out = {}
         for stream in ("NODIRECT", "DIRECT"):
             out[stream] = (
-                await collect_snapshot(nc, stream),
-                await collect_snapshot(nc, stream, window=(5, 12)),
-                await collect_snapshot(nc, stream, window=(0, 100), detail_limit=4),
-                await collect_snapshot(nc, stream, detail_limit=10),
-                await collect_snapshot(nc, stream, window=None),
+                await collect_snapshot(session_of(nc), stream),
+                await collect_snapshot(session_of(nc), stream, window=(5, 12)),
+                await collect_snapshot(session_of(nc), stream, window=(0, 100), detail_limit=4),
+                await collect_snapshot(session_of(nc), stream, detail_limit=10),
+                await collect_snapshot(session_of(nc), stream, window=None),
             )
         return out
 
@@ -251,7 +251,7 @@ def test_user_status_header_does_not_end_a_direct_get_batch(nats_server):
         for i in range(4):
             await js.publish("hdr", b"", headers={"Status": "204", "Description": "EOB"}
                              if i == 1 else None)
-        return await collect_snapshot(nc, "HDR")
+        return await collect_snapshot(session_of(nc), "HDR")
 
     assert sorted(run(nats_server, scenario).seq_subjects) == [1, 2, 3, 4]
 
@@ -260,8 +260,8 @@ def test_bad_window_is_explained(nats_server):
     async def scenario(nc, js):
         await js.add_stream(name="BADWIN", subjects=["badwin"])
         await js.publish("badwin", b"")
-        with pytest.raises(ValueError, match="window="):
-            await collect_snapshot(nc, "BADWIN", window="all")
+        with pytest.raises(JslabError, match="window="):
+            await collect_snapshot(session_of(nc), "BADWIN", window="all")
 
     run(nats_server, scenario)
 
@@ -269,7 +269,7 @@ def test_bad_window_is_explained(nats_server):
 def test_unknown_stream_raises_jetstream_error(nats_server):
     async def scenario(nc, js):
         with pytest.raises(StreamNotFoundError) as info:
-            await collect_snapshot(nc, "NO_SUCH_STREAM")
+            await collect_snapshot(session_of(nc), "NO_SUCH_STREAM")
         return info.value
 
     err = run(nats_server, scenario)
@@ -284,7 +284,7 @@ def test_many_subjects_are_all_counted(nats_server):
             await nc.publish(f"many.{i}", b"")
         await nc.flush()
         await wait_stored(js, "MANY", 300)
-        return await collect_snapshot(nc, "MANY", window=None)
+        return await collect_snapshot(session_of(nc), "MANY", window=None)
 
     snap = run(nats_server, scenario)
     assert len(snap.subject_counts) == 300 and sum(snap.subject_counts.values()) == 300
@@ -308,10 +308,10 @@ def test_100k_messages_10_consumers_snapshot_is_fast(nats_server):
                                                         filter_subject=f"big.{k % 5}"))
         await js.delete_msg("BIG", 50_000)
         t0 = time.perf_counter()
-        snap = await collect_snapshot(nc, "BIG")
+        snap = await collect_snapshot(session_of(nc), "BIG")
         elapsed = time.perf_counter() - t0
         t0 = time.perf_counter()
-        windowed = await collect_snapshot(nc, "BIG", window=(49_001, 51_000))
+        windowed = await collect_snapshot(session_of(nc), "BIG", window=(49_001, 51_000))
         windowed_elapsed = time.perf_counter() - t0
         await assert_matches_server(js, snap)
         raw = await nc.request("$JS.API.STREAM.INFO.BIG", json.dumps({}).encode())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import io
 import time
@@ -238,26 +237,22 @@ def test_one_million_messages_render_fast():
 
 
 def test_tape_of_a_real_stream(nats_server):
-    nats = pytest.importorskip("nats")
+    from _raw import run, session_of
+
     from jslab.collect import collect_snapshot
 
-    async def scenario():
-        nc = await nats.connect(nats_server.url)
-        try:
-            js = nc.jetstream()
-            await js.add_stream(name="TAPE", subjects=["tape.>"])
-            for i in range(12):
-                await js.publish(f"tape.{'a' if i % 3 else 'b'}", b"x")
-            await js.delete_msg("TAPE", 4)
-            sub = await js.pull_subscribe("tape.>", durable="reader", stream="TAPE")
-            msgs = await sub.fetch(5, timeout=2)
-            for m in msgs[:3]:
-                await m.ack_sync()
-            return await collect_snapshot(nc, "TAPE")
-        finally:
-            await nc.close()
+    async def scenario(nc, js):
+        await js.add_stream(name="TAPE", subjects=["tape.>"])
+        for i in range(12):
+            await js.publish(f"tape.{'a' if i % 3 else 'b'}", b"x")
+        await js.delete_msg("TAPE", 4)
+        sub = await js.pull_subscribe("tape.>", durable="reader", stream="TAPE")
+        msgs = await sub.fetch(5, timeout=2)
+        for m in msgs[:3]:
+            await m.ack_sync()
+        return await collect_snapshot(session_of(nc), "TAPE")
 
-    snap = asyncio.run(scenario())
+    snap = run(nats_server, scenario)
     fig = tape(snap)
     words = texts(fig)
     assert "reader" in words

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
-from _raw import run, settle
+from _raw import run, session_of, settle
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from jslab.collect import collect_snapshot
@@ -37,8 +37,8 @@ async def orders_scenario(nc, js):
     again = await sub.fetch(1)
     assert again[0].metadata.sequence.stream == 2
     seen = {"shipping": {2: again[0].metadata.num_delivered, 7: 1}}
-    first = await collect_snapshot(nc, "ORDERS", seen=seen)
-    second = await collect_snapshot(nc, "ORDERS", seen=seen)
+    first = await collect_snapshot(session_of(nc), "ORDERS", seen=seen)
+    second = await collect_snapshot(session_of(nc), "ORDERS", seen=seen)
     info = await js.consumer_info("ORDERS", "shipping")
     return first, second, info
 
@@ -150,7 +150,7 @@ def test_hostile_names_are_escaped(nats_server):
         await js.publish("h.\"quoted'&", b"")
         for name in ("<i", 'a&b"'):
             await js.add_consumer("a<b", ConsumerConfig(durable_name=name))
-        return await collect_snapshot(nc, "a<b")
+        return await collect_snapshot(session_of(nc), "a<b")
 
     snap = run(nats_server, scenario)
     assert snap.seq_subjects[1] == evil_subject

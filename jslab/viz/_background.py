@@ -19,7 +19,7 @@ class LabThread:
 
     def _start_thread(self, name: str) -> None:
         self._stop = threading.Event()
-        self.lab._closers.append(self.stop)
+        self._undo_close = self.lab.on_close(self.stop)
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -35,7 +35,4 @@ class LabThread:
         self._stop.set()
         if self._thread is not threading.current_thread():
             self._thread.join(timeout=self.lab.timeout + 10)
-        try:
-            self.lab._closers.remove(self.stop)
-        except ValueError:
-            pass
+        self._undo_close()

@@ -45,7 +45,7 @@ class Dashboard(LabThread):
             names.check_consumer_name(consumer)
         if isinstance(every, bool) or not isinstance(every, (int, float)) or every <= 0:
             raise ValidationError(f"every is seconds between refreshes (> 0), not {every!r}.")
-        lab._check_open()
+        lab.session.check_open()
         self.lab = lab
         self.stream = stream
         self.every = float(every)
@@ -259,15 +259,13 @@ class Dashboard(LabThread):
         self._set_status()
 
     def _on_browse(self, _button=None) -> None:
-        from ..frames import messages_frame
-
         def go() -> str:
             lo, hi = int(self.browse_from.value), int(self.browse_to.value)
             if lo < 1 or hi < lo:
                 raise ValidationError(f"sequence range {lo}..{hi} is empty: use 1 <= from <= to.")
             subject = self.browse_subject.value.strip() or None
-            df = messages_frame(self.lab, self.stream, subject=subject, start=lo,
-                                limit=min(hi - lo + 1, BROWSE_LIMIT))
+            df = self.lab.messages(self.stream, subject=subject, start=lo,
+                                   limit=min(hi - lo + 1, BROWSE_LIMIT))
             df = df[df["seq"] <= hi]
             self.browser.value = _browser_html(df)
             return f"showing {len(df)} messages"

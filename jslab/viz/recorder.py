@@ -21,8 +21,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .. import names
-from ..errors import ValidationError
+from .. import arguments, names
 from ._background import LabThread
 from .figures import new_figure
 
@@ -48,9 +47,8 @@ class Recorder(LabThread):
 
     def __init__(self, lab, stream: str, every: float = 0.1) -> None:
         names.check_stream_name(stream)
-        if isinstance(every, bool) or not isinstance(every, (int, float)) or every <= 0:
-            raise ValidationError(f"every is seconds between samples (> 0), not {every!r}.")
-        lab._check_open()
+        every = arguments.seconds("every", every, minimum=0.001, maximum=3600)
+        lab.session.check_open()
         self.lab = lab
         self.stream = stream
         self.every = float(every)
@@ -64,7 +62,7 @@ class Recorder(LabThread):
 
     # ------------------------------------------------------------------ sampling
     def _sample(self) -> None:
-        stream_info, consumers = self.lab._call(_read_state(self.lab, self.stream))
+        stream_info, consumers = self.lab.session.call(_read_state(self.lab.session, self.stream))
         sample = (datetime.now(timezone.utc), time.monotonic() - self._t0,
                   stream_info.get("state") or {}, consumers)
         with self._lock:
@@ -174,37 +172,31 @@ class Recorder(LabThread):
         p.text(repr(self))
 
 
-async def _read_state(lab, stream: str) -> tuple[dict, list[dict]]:
+async def _read_state(session, stream: str) -> tuple[dict, list[dict]]:
     """Stream state and every consumer's position: two requests, no subject details."""
-    await lab._nc.flush(lab.timeout)  # acks sent so far count in this sample
+    await session.deliveries.settle()  # acks sent so far count in this sample
     info, consumers = await asyncio.gather(
-        lab._api(f"STREAM.INFO.{stream}", operation=f"stream info {stream}"),
-        _consumer_positions(lab, stream),
+        session.request(f"STREAM.INFO.{stream}", operation=f"stream info {stream}",
+                        context={"stream": stream}),
+        _consumer_positions(session, stream),
     )
     return info, consumers
 
 
-async def _consumer_positions(lab, stream: str) -> list[dict]:
+async def _consumer_positions(session, stream: str) -> list[dict]:
     found: list[dict] = []
-    total = None
-    while total is None or len(found) < total:
-        page = await lab._api(f"CONSUMER.LIST.{stream}", {"offset": len(found)},
-                              operation=f"list consumers of {stream}")
-        batch = page.get("consumers") or []
-        total = page.get("total") or 0
-        if not batch:
-            break
-        for info in batch:
-            delivered = info.get("delivered") or {}
-            found.append({
-                "consumer": info.get("name", ""),
-                "num_pending": int(info.get("num_pending", 0)),
-                "num_ack_pending": int(info.get("num_ack_pending", 0)),
-                "delivered_stream_seq": int(delivered.get("stream_seq", 0)),
-                "delivered_consumer_seq": int(delivered.get("consumer_seq", 0)),
-                "ack_floor_stream_seq": int((info.get("ack_floor") or {}).get("stream_seq", 0)),
-                "num_redelivered": int(info.get("num_redelivered", 0)),
-            })
+    for info in await session.paged(f"CONSUMER.LIST.{stream}", "consumers",
+                                    f"list consumers of {stream}"):
+        delivered = info.get("delivered") or {}
+        found.append({
+            "consumer": info.get("name", ""),
+            "num_pending": int(info.get("num_pending", 0)),
+            "num_ack_pending": int(info.get("num_ack_pending", 0)),
+            "delivered_stream_seq": int(delivered.get("stream_seq", 0)),
+            "delivered_consumer_seq": int(delivered.get("consumer_seq", 0)),
+            "ack_floor_stream_seq": int((info.get("ack_floor") or {}).get("stream_seq", 0)),
+            "num_redelivered": int(info.get("num_redelivered", 0)),
+        })
     return sorted(found, key=lambda c: c["consumer"])
 
 
