@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
 
@@ -45,13 +49,58 @@ def cmd_lab(args: argparse.Namespace) -> int:
         return 0
 
 
-def cmd_server(args: argparse.Namespace) -> int:
-    from .server import LocalCluster, LocalServer
+_GENERATED_USER = "jslab"
 
-    if args.cluster:
-        srv = LocalCluster(args.cluster, args.store, progress=lambda s: print(s, flush=True))
+
+def _with_userinfo(url: str, user: str, secret: str) -> str:
+    """``nats://host:port`` -> ``nats://user:secret@host:port`` (each of a comma list)."""
+    quote = urllib.parse.quote
+    return ",".join(u.replace("://", f"://{quote(user, safe='')}:{secret}@", 1)
+                    for u in url.split(","))
+
+
+def _network_urls(host: str, nodes: list, user: str, password: str, show: bool) -> list[str]:
+    """What to print for a server reachable from the network: where, and the URLs to use."""
+    ports = [n.port for n in nodes]
+    secret = urllib.parse.quote(password, safe="") if show else "***"
+    everywhere = host in ("0.0.0.0", "::", "")
+    lines = []
+    if everywhere:
+        lines.append(f"Listening on all interfaces ({host or '0.0.0.0'}), client port"
+                     f"{'s' if len(ports) > 1 else ''} {', '.join(map(str, ports))}.")
+        local = "[::1]" if host == "::" else "127.0.0.1"
+        name = socket.gethostname()
+        urls = [(",".join(f"nats://{local}:{p}" for p in ports), "this machine"),
+                (",".join(f"nats://{name}:{p}" for p in ports), "other machines, by hostname")]
     else:
-        srv = LocalServer(args.store, port=args.port, host=args.host)
+        lines.append(f"Listening on {host}, client port{'s' if len(ports) > 1 else ''} "
+                     f"{', '.join(map(str, ports))}.")
+        urls = [(",".join(n.url for n in nodes), "from any machine that reaches it")]
+    lines.append("Connect with:")
+    lines += [f"  {_with_userinfo(url, user, secret)}   ({label})" for url, label in urls]
+    return lines
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from .server import LocalCluster, LocalServer, ServerError, is_loopback
+
+    user, password = args.user, args.password
+    generated = False
+    if user is not None or password is not None or not is_loopback(args.host):
+        # Reachable from the network (or asked for): never without credentials.
+        user = user or _GENERATED_USER
+        if password is None:
+            password, generated = secrets.token_urlsafe(24), True
+    auth = {"user": user, "password": password} if user is not None else {}
+    try:
+        if args.cluster:
+            srv = LocalCluster(args.cluster, args.store, host=args.host, port=args.port,
+                               progress=lambda s: print(s, flush=True), **auth)
+        else:
+            srv = LocalServer(args.store, port=args.port, host=args.host, **auth)
+    except ServerError as e:
+        print(f"jslab server: error: {e}", file=sys.stderr)
+        return 2
     stop = {"now": False}
 
     def on_term(*_: object) -> None:
@@ -59,13 +108,33 @@ def cmd_server(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     try:
-        srv.start()
+        try:
+            srv.start()
+        except ServerError as e:
+            print(f"jslab server: error: {e}", file=sys.stderr, flush=True)
+            return 1
         nodes = srv.servers if args.cluster else [srv]
         print(f"nats-server {'.'.join(map(str, nodes[0].version))} running "
               f"({len(nodes)} node{'s' if len(nodes) > 1 else ''}); store: {srv.store_dir}")
         for node in nodes:
             print(f"  {node.name}: {node.url}   monitoring {node.monitor_url}")
-        print(f"Connect with:  lab = jslab.connect({srv.url!r})")
+        network = not is_loopback(args.host)
+        if network:
+            for line in _network_urls(args.host, nodes, user, password, args.url_with_password):
+                print(line)
+        if user is not None:
+            print(f"user: {user}")
+            print(f"password: {password}" if generated else "password: the one you gave")
+            print(f"{'In Python' if network else 'Connect with'}:  lab = jslab.connect("
+                  f"{srv.url!r}, user={user!r}, password=<the password>)")
+        else:
+            print(f"Connect with:  lab = jslab.connect({srv.url!r})")
+        sys.stdout.flush()
+        if network:
+            print(f"WARNING: JetStream is now reachable from the network on {args.host}: "
+                  "whoever has the password can read, change and delete every stream. "
+                  "Use --host 127.0.0.1 to keep it on this machine.", file=sys.stderr,
+                  flush=True)
         print("Ctrl-C stops the server.", flush=True)
         while not stop["now"]:
             time.sleep(0.2)
@@ -150,9 +219,39 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if doctor() else 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line (and exit code 2), not the whole usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _cluster_size(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"takes a node count like 3, not {text!r}") from None
+    if n == 1:
+        raise argparse.ArgumentTypeError("1 node is not a cluster: run 'jslab server' without "
+                                         "--cluster, or give 3")
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"takes a node count of 2 or more (3 is usual), not {n}")
+    return n
+
+
+def _port(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if not 0 < n < 65536:
+        raise argparse.ArgumentTypeError(f"takes a port number from 1 to 65535, not {text!r}")
+    return n
+
+
 def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="jslab", formatter_class=fmt,
         description="Learn and explore NATS JetStream in Jupyter against a real nats-server.",
         epilog="examples:\n  jslab lab\n  jslab server --cluster 3\n  jslab doctor",
@@ -169,15 +268,26 @@ def _parser() -> argparse.ArgumentParser:
     lab.add_argument("--dir", help="folder to open (default: the notebook series)")
     lab.set_defaults(func=cmd_lab)
 
-    srv = sub.add_parser("server", help="run a nats-server (or cluster) in the foreground",
-                         formatter_class=fmt,
-                         epilog="examples:\n  jslab server\n  jslab server --port 4222 "
-                                "--store ./data\n  jslab server --cluster 3")
-    srv.add_argument("--cluster", type=int, metavar="N", help="run N routed nodes (e.g. 3)")
+    srv = sub.add_parser(
+        "server", help="run a nats-server (or cluster) in the foreground", formatter_class=fmt,
+        epilog="examples:\n  jslab server\n  jslab server --port 4222 --store ./data\n"
+               "  jslab server --cluster 3\n"
+               "  jslab server --host 0.0.0.0 --port 4222   # for a workshop: prints a password",
+    )
+    srv.add_argument("--cluster", type=_cluster_size, metavar="N",
+                     help="run N routed nodes (2 or more, e.g. 3); --port is the first node's")
     srv.add_argument("--store", metavar="DIR", help="JetStream store dir (default: a temp dir)")
-    srv.add_argument("--port", type=int, metavar="P", help="client port (default: a free one)")
+    srv.add_argument("--port", type=_port, metavar="P", help="client port (default: a free one)")
     srv.add_argument("--host", default="127.0.0.1",
-                     help="interface to bind (default 127.0.0.1; only change it on purpose)")
+                     help="interface to bind (default 127.0.0.1). Any other (0.0.0.0, ::, a LAN "
+                          "IP) makes JetStream reachable from the network and requires a user "
+                          "and password: given, or generated and printed")
+    srv.add_argument("--user", help="user clients must log in as (default with a non-loopback "
+                                    "--host: jslab)")
+    srv.add_argument("--password", help="password for --user (default: a random one, printed "
+                                        "once)")
+    srv.add_argument("--url-with-password", action="store_true",
+                     help="print the connect URLs with the password in them instead of ***")
     srv.set_defaults(func=cmd_server)
 
     doc = sub.add_parser("doctor", help="check Python, nats-py, the server binary and a round "

