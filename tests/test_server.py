@@ -147,8 +147,17 @@ async def _create_and_publish(url: str, stream: str, replicas: int = 1) -> int:
             name=stream, subjects=[f"{stream.lower()}.>"], storage=StorageType.FILE,
             num_replicas=replicas,
         )
-        ack = await js.publish(f"{stream.lower()}.created", b"order 1")
-        return ack.seq
+        # An R3 stream answers once its replicas elected a leader: retry, bounded.
+        deadline = time.monotonic() + 5
+        for _ in range(50):
+            try:
+                ack = await js.publish(f"{stream.lower()}.created", b"order 1", timeout=1)
+                return ack.seq
+            except nats.js.errors.NoStreamResponseError:
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        raise AssertionError(f"stream {stream} never answered a publish")
     finally:
         await nc.close()
 
