@@ -6,8 +6,9 @@
 """
 
 from . import check
+from .entry import connect, start
 from .errors import JetStreamError, JslabError, ValidationError
-from .lab import Lab, connect, start
+from .lab import Lab
 from .messages import Batch, JsMessage, PublishResult, StoredMessage
 from .server import LocalCluster, LocalServer
 from .snapshot import ConsumerSnapshot, StreamSnapshot

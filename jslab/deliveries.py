@@ -67,11 +67,8 @@ class Deliveries:
             if seen is not None:
                 seen.pop(m.seq, None)
 
-    def forget(self, stream: str, consumer: str | None = None) -> list[PullFetcher]:
-        """Drop the record of a deleted consumer (or of every consumer of a deleted stream).
-
-        Returns the fetchers that were bound to it; close them on the loop thread.
-        """
+    async def forget(self, stream: str, consumer: str | None = None) -> None:
+        """Drop the record of a deleted consumer (or of every consumer of a deleted stream)."""
         with self._lock:
             keys = [k for k in set(self._seen) | set(self._fetchers) | set(self._unsettled)
                     if k[0] == stream and (consumer is None or k[1] == consumer)]
@@ -82,7 +79,8 @@ class Deliveries:
                 f = self._fetchers.pop(k, None)
                 if f is not None:
                     fetchers.append(f)
-        return fetchers
+        for f in fetchers:
+            await f.close()
 
     async def settle(self) -> None:
         """Wait until the server has processed every plain ack sent so far.

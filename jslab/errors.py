@@ -130,6 +130,13 @@ class NoRespondersError(JslabError):
         >>> raise NoRespondersError("no responders for 'svc.time'")
     """
 
+    @classmethod
+    def about(cls, subject: str) -> NoRespondersError:
+        return cls(
+            f"no responders for {subject!r}: no subscriber was listening, so the server "
+            "answered at once instead of letting the request time out. Start one first, e.g. "
+            "lab.respond(subject, handler), and check the subject's spelling.")
+
 
 class AuthorizationFailedError(_DefaultMessage, JslabError):
     """The server refused the credentials (user, password, token, creds file or NKey).

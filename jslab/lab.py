@@ -13,31 +13,22 @@ Method names follow nats-py and nats.go where they exist.
 from __future__ import annotations
 
 import atexit
-import base64
 import collections
 import contextlib
 import datetime as _dt
-import os
-import threading
-import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from nats.js import api
 
-from . import arguments, names, publishing
+from . import arguments, consumers, names, publishing, streams
 from ._loop import EventLoopThread
 from .aio import AsyncLab
-from .collect import parse_time
 from .config import consumer_config, stream_config
 from .errors import (
-    JetStreamError,
-    JslabError,
     JslabTypeError,
     NoRespondersError,
-    NotConnectedError,
-    SubjectsOverlapError,
     ValidationError,
 )
 from .features import FEATURES
@@ -48,22 +39,19 @@ from .messages import (
     PublishResult,
     StoredMessage,
     check_headers,
-    parse_header_block,
 )
 from .progress import Progress
-from .session import Session, redact
+from .session import Session
 from .stores import KeyValue, ObjectStore
 from .subscriptions import CoreSubscription, PushSubscription
 
-__all__ = ["Lab", "connect", "start"]
+__all__ = ["Lab"]
 
 DEFAULT_TIMEOUT = 5.0
 # The longest a single call may be asked to wait (fetch wait, request timeout): one day.
 MAX_WAIT = 86400.0
 
 _labs: weakref.WeakSet[Lab] = weakref.WeakSet()
-_current: Lab | None = None
-_current_lock = threading.Lock()
 
 
 class Lab:
@@ -111,6 +99,16 @@ class Lab:
         return self.session.call(self.session.request(api_name, payload, operation=operation,
                                                       context=context))
 
+    def _open(self, *, stream: Any = None, consumer: Any = None, bucket: Any = None) -> None:
+        """Refuse a call on a closed lab; check the stream, consumer and bucket names given."""
+        self.session.check_open()
+        if bucket is not None:
+            names.check_bucket_name(bucket)
+        if stream is not None:
+            names.check_stream_name(stream)
+        if consumer is not None:
+            names.check_consumer_name(consumer)
+
     # ------------------------------------------------------------------ lifecycle
     @property
     def closed(self) -> bool:
@@ -127,11 +125,7 @@ class Lab:
     @property
     def url(self) -> str:
         """The URL of the server this lab is connected to right now (no password)."""
-        nc = self.session.nc
-        if nc is not None and nc.connected_url:
-            u = nc.connected_url
-            return f"{u.scheme}://{u.hostname}:{u.port}"
-        return redact(self.session.servers[0])
+        return self.session.url
 
     @property
     def nc(self) -> Any:
@@ -151,7 +145,6 @@ class Lab:
         """Stop views, wake waiting calls (ClosedError), close, stop the bundled server.
 
         Safe to call twice."""
-        global _current
         if self.closed:
             return
         for closer in reversed(list(self._closers)):
@@ -160,30 +153,19 @@ class Lab:
         self.session.close()
         if self.server is not None:
             self.server.close()
-        with _current_lock:
-            if _current is self:
-                _current = None
         _labs.discard(self)
 
     def wait_connected(self, timeout: float = 10.0) -> None:
         """Block until the connection is up again (after a server restart or failover)."""
-        self.session.check_open()
-        timeout = arguments.seconds("timeout", timeout, maximum=MAX_WAIT)
-        deadline = time.monotonic() + timeout
-        while not self.connected:
-            if time.monotonic() > deadline:
-                raise NotConnectedError(
-                    f"still not connected after {timeout} s: is the server running? "
-                    "(lab.server.running, lab.server.log_tail())"
-                )
-            time.sleep(0.02)
+        self._open()
+        self.session.wait_connected(arguments.seconds("timeout", timeout, maximum=MAX_WAIT))
 
     def restart_server(self) -> None:
         """Stop and start the bundled server (same port, same store) and wait to reconnect.
 
         File-storage streams survive this; memory-storage streams do not.
         """
-        self.session.check_open()
+        self._open()
         if self.server is None or not hasattr(self.server, "restart"):
             raise ValidationError(
                 "restart_server() works on the bundled single server from jslab.start(); this "
@@ -194,7 +176,7 @@ class Lab:
 
     def flush(self, timeout: float | None = None) -> None:
         """Wait until the server has received everything sent so far (e.g. plain acks)."""
-        self.session.check_open()
+        self._open()
         t = publishing.timeout_seconds(timeout, self.timeout)
         self._guarded(self.session.nc.flush(t), "flush", timeout=t + 5)
 
@@ -231,7 +213,7 @@ class Lab:
             )
 
     def account_info(self) -> api.AccountInfo:
-        self.session.check_open()
+        self._open()
         return self._guarded(self.session.jsm.account_info(), "account info")
 
     def api(self, subject: str, payload: Any = None, *, timeout: float | None = None) -> Any:
@@ -242,35 +224,10 @@ class Lab:
         (``DIRECT.GET.<stream>``) returns the message as a dict (seq, subject, time, headers,
         data), or ``{"messages": [...]}`` for a batch.
         """
-        self.session.check_open()
-        api_name = self._api_name(subject)
+        self._open()
+        name = streams.api_name(self.session, subject)
         t = publishing.timeout_seconds(timeout, self.timeout)
-        if api_name.startswith("DIRECT.GET."):
-            stream = api_name[len("DIRECT.GET."):]
-            names.check_stream_name(stream)
-            if not isinstance(payload, Mapping):
-                raise ValidationError("a direct get needs a request dict, e.g. {'seq': 1} or "
-                                      "{'last_by_subj': 'orders.eu'}.")
-            msgs = self._run(self.session.direct_get(stream, payload), t + 5)
-            found = [_direct_dict(m) for m in msgs]
-            return {"messages": found} if ("batch" in payload or "multi_last" in payload) \
-                else found[0]
-        return self._run(self.session.request(api_name, payload, timeout=t), t + 5)
-
-    def _api_name(self, subject: Any) -> str:
-        if not isinstance(subject, str) or not subject:
-            raise JslabTypeError("subject must be a non-empty str like 'STREAM.INFO.ORDERS'.")
-        prefix = self.session.prefix + "."
-        if subject.startswith(prefix):
-            subject = subject[len(prefix):]
-        elif subject.startswith("$"):
-            raise ValidationError(
-                f"{subject!r} is not a JetStream API subject of this lab (they start with "
-                f"{prefix!r}, which may be left out). For other subjects use lab.request(...)."
-            )
-        names.check_publish_subject(subject)
-        self.session.check_subject_fits(prefix + subject)
-        return subject
+        return self._run(streams.raw_api(self.session, name, payload, t), t + 5)
 
     # ------------------------------------------------------------------ streams
     def add_stream(self, name: str, subjects: str | Iterable[str] | None = None,
@@ -279,51 +236,22 @@ class Lab:
 
             >>> lab.add_stream("ORDERS", subjects=["orders.>"], max_msgs=1000)
         """
-        self.session.check_open()
-        cfg = stream_config(name, subjects, **config)
-        return self._run(self._add_stream(cfg))
-
-    async def _add_stream(self, cfg: api.StreamConfig) -> api.StreamInfo:
-        s = self.session
-        try:
-            return await s.guard(s.jsm.add_stream(cfg), f"add stream {cfg.name}",
-                                 {"stream": cfg.name, "subjects": cfg.subjects})
-        except SubjectsOverlapError as e:
-            raise await self._explain_overlap(e, cfg) from None
-
-    async def _explain_overlap(self, e: JetStreamError, cfg: api.StreamConfig) -> JetStreamError:
-        """Find which stream already owns the subjects, to name it in the hint."""
-        mine = cfg.subjects or [cfg.name]
-        with contextlib.suppress(JslabError):
-            for info in await self.session.paged("STREAM.LIST", "streams", "list streams"):
-                owner, theirs = info["config"]["name"], info["config"].get("subjects") or []
-                if owner != cfg.name and any(
-                        names.subjects_overlap(a, b) for a in mine for b in theirs):
-                    return type(e).from_api(
-                        err_code=e.err_code, status=e.status, description=e.description,
-                        operation=e.operation,
-                        context={**e.context, "owner": owner, "owner_subjects": theirs})
-        return e
+        self._open()
+        return self._run(streams.add(self.session, stream_config(name, subjects, **config)))
 
     def update_stream(self, name: str, **changes: Any) -> api.StreamInfo:
         """Change some fields of a stream's configuration, keeping the rest.
 
             >>> lab.update_stream("ORDERS", max_msgs=10)
         """
-        self.session.check_open()
-        names.check_stream_name(name)
+        self._open(stream=name)
         stream_config(name, None, **{k: v for k, v in changes.items() if k != "subjects"})
-        current = self.stream_info(name).config
-        fields = {k: getattr(current, k) for k in current.as_dict() if k != "name"}
-        fields.update(changes)
-        subjects = fields.pop("subjects", None)
-        cfg = stream_config(name, subjects, **{k: v for k, v in fields.items() if v is not None})
+        cfg = streams.merged_config(name, self.stream_info(name).config, changes)
         return self._guarded(self.session.jsm.update_stream(cfg), f"update stream {name}",
                              {"stream": name})
 
     def stream_info(self, name: str, *, subjects_filter: str | None = None) -> api.StreamInfo:
-        self.session.check_open()
-        names.check_stream_name(name)
+        self._open(stream=name)
         if subjects_filter is not None:
             names.check_filter_subject(subjects_filter)
         s = self.session
@@ -333,12 +261,11 @@ class Lab:
 
     def stream_names(self) -> list[str]:
         """Names of every stream in the account, sorted."""
-        self.session.check_open()
+        self._open()
         return sorted(self._run(self.session.paged("STREAM.NAMES", "streams", "list streams")))
 
     def delete_stream(self, name: str) -> bool:
-        self.session.check_open()
-        names.check_stream_name(name)
+        self._open(stream=name)
         ok = self._guarded(self.session.jsm.delete_stream(name), f"delete stream {name}",
                            {"stream": name})
         self._forget(name)
@@ -351,24 +278,9 @@ class Lab:
 
             >>> lab.purge_stream("ORDERS", subject="orders.cancelled", keep=1)
         """
-        self.session.check_open()
-        names.check_stream_name(name)
-        if subject is not None:
-            names.check_filter_subject(subject)
-        if keep is not None and seq is not None:
-            raise ValidationError(
-                "purge takes keep=N or seq=S, not both: keep keeps the newest N messages, seq "
-                "removes everything below sequence S."
-            )
-        req: dict[str, Any] = {}
-        if subject:
-            req["filter"] = subject
-        if keep is not None:
-            req["keep"] = arguments.count("keep", keep)
-        if seq is not None:
-            req["seq"] = arguments.count("seq", seq)
-        answer = self._api(f"STREAM.PURGE.{name}", req or None, f"purge stream {name}",
-                           {"stream": name})
+        self._open(stream=name)
+        req = streams.purge_request(subject, keep, seq)
+        answer = self._api(f"STREAM.PURGE.{name}", req, f"purge stream {name}", {"stream": name})
         return int(answer.get("purged", 0))
 
     # ------------------------------------------------------------------ stored messages
@@ -380,40 +292,23 @@ class Lab:
         after ``seq``. ``direct=True`` asks with a direct get (DIRECT.GET: any replica
         answers, the stream needs ``allow_direct``) instead of STREAM.MSG.GET (the leader).
         """
-        self.session.check_open()
-        names.check_stream_name(stream)
-        if seq is None and subject is None:
-            raise ValidationError("give seq=N, or subject= for the last message on a subject.")
-        if seq is not None:
-            seq = arguments.count("seq", seq, minimum=1)
-        if subject is not None:
-            names.check_filter_subject(subject)
-        if not isinstance(next, bool) or not isinstance(direct, bool):
-            raise JslabTypeError("next= and direct= are True or False.")
-        req: dict[str, Any] = {}
-        if seq is not None:
-            req["seq"] = seq
-            if subject and next:
-                req["next_by_subj"] = subject
-        else:
-            req["last_by_subj"] = subject
-        what = f"seq {seq}" if seq is not None else f"last on {subject}"
+        self._open(stream=stream)
+        req, what = streams.get_request(seq, subject, next)
         op = f"get message {what} from {stream}"
-        if direct:
+        if direct is True:
             msg = self._run(self.session.direct_get(stream, req, operation=op))[0]
-            d = _direct_dict(msg)
-            return StoredMessage(stream, d["seq"], d["subject"], msg.data, d["headers"] or None,
-                                 d["time"])
-        answer = self._api(f"STREAM.MSG.GET.{stream}", req, op, {"stream": stream, "seq": seq})
-        return _stored(stream, answer["message"])
+            return streams.stored_from_direct(stream, msg)
+        if direct is not False:
+            raise JslabTypeError(f"direct is True or False, not {direct!r}.")
+        answer = self._api(f"STREAM.MSG.GET.{stream}", req, op, {"stream": stream, **req})
+        return streams.stored_from_api(stream, answer["message"])
 
     def get_last_msg(self, stream: str, subject: str) -> StoredMessage:
         return self.get_msg(stream, subject=subject)
 
     def delete_msg(self, stream: str, seq: int, *, erase: bool = False) -> bool:
         """Delete one message (it leaves a gap in the sequence). ``erase`` overwrites its data."""
-        self.session.check_open()
-        names.check_stream_name(stream)
+        self._open(stream=stream)
         seq = arguments.count("seq", seq, minimum=1)
         req = {"seq": seq} if erase else {"seq": seq, "no_erase": True}
         answer = self._api(f"STREAM.MSG.DELETE.{stream}", req,
@@ -434,7 +329,7 @@ class Lab:
 
             >>> lab.publish("orders.new", {"id": 7}, msg_id="order-7")
         """
-        self.session.check_open()
+        self._open()
         t = publishing.timeout_seconds(timeout, self.timeout)
         hdrs = publishing.publish_headers(headers, msg_id, ttl, {
             "expected_stream": expected_stream, "expected_last_seq": expected_last_seq,
@@ -461,7 +356,7 @@ class Lab:
         (``.refused``), unanswered and not sent. ``result.acks()`` lists every message's
         sequence. Shows progress for big batches; Ctrl-C stops it.
         """
-        self.session.check_open()
+        self._open()
         prepared = publishing.prepare_many(self.session, subject_or_messages, payloads, headers)
         if not prepared:
             return PublishResult(0, None, None, None)
@@ -480,7 +375,7 @@ class Lab:
 
             >>> lab.publish_batch([("orders.eu", "a"), ("orders.us", "b")])
         """
-        self.session.check_open()
+        self._open()
         self._require("atomic_batch")
         t = publishing.timeout_seconds(timeout, self.timeout)
         prepared = publishing.prepare_many(self.session, messages, None, headers)
@@ -494,7 +389,7 @@ class Lab:
         Into a stream's subject it is stored, but you are never told whether it was; to a subject
         no one listens on it silently goes nowhere. Use :meth:`publish` for JetStream.
         """
-        self.session.check_open()
+        self._open()
         s, payload, hdrs = publishing.prepare_one(self.session, subject, data,
                                                   check_headers(headers))
         nc = self.session.nc
@@ -511,21 +406,14 @@ class Lab:
 
         Returns the reply as a message object (``.data`` decoded, ``.raw``, ``.headers``).
         """
-        self.session.check_open()
+        self._open()
         t = arguments.seconds("timeout", timeout, minimum=0.001, maximum=MAX_WAIT)
         s, payload, hdrs = publishing.prepare_one(self.session, subject, data,
                                                   check_headers(headers))
 
-        def nobody() -> JslabError:
-            return NoRespondersError(
-                f"no responders for {s!r}: no subscriber was listening, so the server answered "
-                "at once instead of letting the request time out. Start one first, e.g. "
-                "lab.respond(subject, handler), and check the subject's spelling.")
-
-        msg = self._run(self.session.request_msg(s, payload, headers=hdrs, timeout=t,
-                                                 operation=f"request on {s}",
-                                                 context={"subject": s}, no_responders=nobody),
-                        t + 5)
+        msg = self._run(self.session.request_msg(
+            s, payload, headers=hdrs, timeout=t, operation=f"request on {s}",
+            context={"subject": s}, no_responders=lambda: NoRespondersError.about(s)), t + 5)
         return CoreMessage(msg.subject, msg.data, msg.headers)
 
     def subscribe_core(self, subject: str, *, queue: str | None = None) -> CoreSubscription:
@@ -545,7 +433,7 @@ class Lab:
 
     def _core_subscription(self, subject: str, queue: str | None,
                            handler: Callable[[Any], Any] | None) -> CoreSubscription:
-        self.session.check_open()
+        self._open()
         names.check_subject(subject, what="subject")
         self.session.check_subject_fits(subject)
         if queue is not None:
@@ -567,59 +455,37 @@ class Lab:
 
             >>> lab.add_consumer("ORDERS", "shipping", filter_subject="orders.eu.>")
         """
-        self.session.check_open()
+        self._open()
         if not isinstance(update, bool):
             raise JslabTypeError(f"update is True or False, not {update!r}.")
         cfg = consumer_config(stream, durable=durable, name=name, **config)
-        return self._create_consumer(stream, cfg, None if update else "create",
-                                     f"add consumer {cfg.name or 'ephemeral'} on {stream}")
+        return self._run(consumers.create(self.session, stream, cfg,
+                                          None if update else "create",
+                                          f"add consumer {cfg.name or 'ephemeral'} on {stream}"))
 
     def update_consumer(self, stream: str, name: str, **changes: Any) -> api.ConsumerInfo:
         """Change fields of an existing consumer (only the ones the server allows to change)."""
-        self.session.check_open()
-        names.check_stream_name(stream)
-        names.check_consumer_name(name)
+        self._open(stream=stream, consumer=name)
         consumer_config(stream, **changes)  # refuse bad changes before asking anything
-        current = self.consumer_info(stream, name).config
-        merged = {k: getattr(current, k) for k in current.as_dict()}
-        merged.update(changes)
-        durable = merged.pop("durable_name", None)
-        merged.pop("name", None)
-        cfg = consumer_config(stream, durable=durable, name=None if durable else name,
-                              **{k: v for k, v in merged.items() if v is not None})
-        cfg.name = name
-        return self._create_consumer(stream, cfg, "update", f"update consumer {name} on {stream}")
-
-    def _create_consumer(self, stream: str, cfg: api.ConsumerConfig, action: str | None,
-                         op: str) -> api.ConsumerInfo:
-        req: dict[str, Any] = {"stream_name": stream, "config": cfg.as_dict()}
-        if action:
-            req["action"] = action
-        api_name = f"CONSUMER.CREATE.{stream}.{cfg.name}" if cfg.name else \
-            f"CONSUMER.CREATE.{stream}"
-        ctx = {"stream": stream, "consumer": cfg.name or "ephemeral",
-               "durable": cfg.durable_name}
-        return api.ConsumerInfo.from_response(self._api(api_name, req, op, ctx))
+        cfg = consumers.merged_config(stream, name, self.consumer_info(stream, name).config,
+                                      changes)
+        return self._run(consumers.create(self.session, stream, cfg, "update",
+                                          f"update consumer {name} on {stream}"))
 
     def consumer_info(self, stream: str, name: str) -> api.ConsumerInfo:
-        self.session.check_open()
-        names.check_stream_name(stream)
-        names.check_consumer_name(name)
+        self._open(stream=stream, consumer=name)
         s = self.session
         return self._run(s.settled(s.guard(
             s.jsm.consumer_info(stream, name), f"consumer info {stream}/{name}",
             {"stream": stream, "consumer": name})))
 
     def consumer_names(self, stream: str) -> list[str]:
-        self.session.check_open()
-        names.check_stream_name(stream)
+        self._open(stream=stream)
         return sorted(self._run(self.session.paged(f"CONSUMER.NAMES.{stream}", "consumers",
                                                    f"list consumers of {stream}")))
 
     def delete_consumer(self, stream: str, name: str) -> bool:
-        self.session.check_open()
-        names.check_stream_name(stream)
-        names.check_consumer_name(name)
+        self._open(stream=stream, consumer=name)
         ok = self._guarded(self.session.jsm.delete_consumer(stream, name),
                            f"delete consumer {stream}/{name}", {"stream": stream, "consumer": name})
         self._forget(stream, name)
@@ -627,37 +493,21 @@ class Lab:
 
     def pause_consumer(self, stream: str, name: str, until: Any) -> dict:
         """Pause deliveries until a time (datetime or ISO string) or for ``until`` seconds."""
-        self.session.check_open()
-        names.check_stream_name(stream)
-        names.check_consumer_name(name)
+        self._open(stream=stream, consumer=name)
         self._require("consumer_pause")
-        if isinstance(until, (_dt.datetime, str)):
-            when = arguments.timestamp("until", until)
-        else:
-            seconds = arguments.seconds("until", until, minimum=0.001,
-                                        maximum=100 * 365 * 86400)
-            when = _dt.datetime.now(_dt.timezone.utc) + _dt.timedelta(seconds=seconds)
-        stamp = when.astimezone(_dt.timezone.utc).isoformat().replace("+00:00", "Z")
-        return self._api(f"CONSUMER.PAUSE.{stream}.{name}", {"pause_until": stamp},
+        return self._api(f"CONSUMER.PAUSE.{stream}.{name}",
+                         {"pause_until": consumers.pause_stamp(until)},
                          f"pause consumer {stream}/{name}", {"stream": stream, "consumer": name})
 
     def resume_consumer(self, stream: str, name: str) -> dict:
-        self.session.check_open()
-        names.check_stream_name(stream)
-        names.check_consumer_name(name)
+        self._open(stream=stream, consumer=name)
         self._require("consumer_pause")
         return self._api(f"CONSUMER.PAUSE.{stream}.{name}", {},
                          f"resume consumer {stream}/{name}", {"stream": stream, "consumer": name})
 
     def _forget(self, stream: str, consumer: str | None = None) -> None:
-        fetchers = self.session.deliveries.forget(stream, consumer)
-
-        async def close_all() -> None:
-            for f in fetchers:
-                await f.close()
-
-        if fetchers and not self.closed:
-            self._run(close_all())
+        if not self.closed:
+            self._run(self.session.deliveries.forget(stream, consumer))
 
     # ------------------------------------------------------------------ pulling
     def fetch(self, stream: str, consumer: str, batch: int = 1, *, wait: float = 1.0,
@@ -686,9 +536,7 @@ class Lab:
     def _fetch(self, stream: str, consumer: str, batch: int, wait: float,
                max_bytes: int | None, ack: str | None) -> Batch:
         __tracebackhide__ = True  # keep learners' tracebacks short
-        self.session.check_open()
-        names.check_stream_name(stream)
-        names.check_consumer_name(consumer)
+        self._open(stream=stream, consumer=consumer)
         batch = arguments.count("batch", batch, minimum=1, maximum=1_000_000)
         wait = arguments.seconds("wait", wait, maximum=MAX_WAIT)
         if max_bytes is not None:
@@ -709,9 +557,7 @@ class Lab:
         """
         from .consume import Consumption
 
-        self.session.check_open()
-        names.check_stream_name(stream)
-        names.check_consumer_name(consumer)
+        self._open(stream=stream, consumer=consumer)
         return Consumption(self, stream, consumer, handler, batch=batch, wait=wait, ack=ack,
                            threads=threads)
 
@@ -728,61 +574,39 @@ class Lab:
             >>> sub = lab.subscribe("orders.>", durable="monitor")
             >>> sub.next(timeout=1)
         """
-        self.session.check_open()
-        if subject is None and stream is None:
-            raise ValidationError("give a subject, a stream=, or both.")
-        if subject is not None:
-            names.check_filter_subject(subject)
-        if stream is not None:
-            names.check_stream_name(stream)
-        if durable is not None:
-            names.check_consumer_name(durable)
-        if queue is not None:
-            names.check_subject(queue, wildcards=False, what="queue group")
-        if idle_heartbeat is not None:
-            idle_heartbeat = arguments.seconds("idle_heartbeat", idle_heartbeat, minimum=0.1,
-                                               maximum=MAX_WAIT)
-        cfg = consumer_config(stream or "X", **config) if config else None
-        sub = PushSubscription(self)
-        self._guarded(
-            sub._start(subject, stream=stream, durable=durable, queue=queue, ordered=ordered,
-                       manual_ack=manual_ack, config=cfg, idle_heartbeat=idle_heartbeat),
-            f"subscribe to {subject or stream}", {"subject": subject, "stream": stream})
+        self._open()
+        sub = PushSubscription.open(self, subject, stream=stream, durable=durable, queue=queue,
+                                    ordered=ordered, manual_ack=manual_ack,
+                                    idle_heartbeat=idle_heartbeat, config=config)
         self._subs.append(sub)
         return sub
 
     # ------------------------------------------------------------------ KV / object store
     def create_kv(self, bucket: str, **config: Any) -> KeyValue:
         """Create a key-value bucket (a stream named KV_<bucket>)."""
-        self.session.check_open()
-        names.check_bucket_name(bucket)
+        self._open(bucket=bucket)
         return KeyValue._create(self, bucket, config)
 
     def kv(self, bucket: str) -> KeyValue:
-        self.session.check_open()
-        names.check_bucket_name(bucket)
+        self._open(bucket=bucket)
         return KeyValue._bind(self, bucket)
 
     def delete_kv(self, bucket: str) -> bool:
-        self.session.check_open()
-        names.check_bucket_name(bucket)
+        self._open(bucket=bucket)
         return self._guarded(self.session.js.delete_key_value(bucket), f"delete kv {bucket}",
                              {"stream": f"KV_{bucket}"})
 
     def create_object_store(self, bucket: str, **config: Any) -> ObjectStore:
         """Create an object store bucket (a stream named OBJ_<bucket>)."""
-        self.session.check_open()
-        names.check_bucket_name(bucket)
+        self._open(bucket=bucket)
         return ObjectStore._create(self, bucket, config)
 
     def object_store(self, bucket: str) -> ObjectStore:
-        self.session.check_open()
-        names.check_bucket_name(bucket)
+        self._open(bucket=bucket)
         return ObjectStore._bind(self, bucket)
 
     def delete_object_store(self, bucket: str) -> bool:
-        self.session.check_open()
-        names.check_bucket_name(bucket)
+        self._open(bucket=bucket)
         return self._guarded(self.session.js.delete_object_store(bucket),
                              f"delete object store {bucket}", {"stream": f"OBJ_{bucket}"})
 
@@ -791,8 +615,7 @@ class Lab:
         """An immutable picture of a stream and its consumers (see ``jslab.snapshot``)."""
         from .collect import check_window, collect_snapshot
 
-        self.session.check_open()
-        names.check_stream_name(stream)
+        self._open(stream=stream)
         check_window(window)
         return self._run(collect_snapshot(self.session, stream, window=window))
 
@@ -826,8 +649,7 @@ class Lab:
         """
         from .viz.recorder import Recorder
 
-        self.session.check_open()
-        names.check_stream_name(stream)
+        self._open(stream=stream)
         every = arguments.seconds("every", every, minimum=0.001, maximum=3600)
         return Recorder(self, stream, every=every)
 
@@ -835,8 +657,7 @@ class Lab:
         """A live widget: the tape and counters, refreshed in the background, with controls."""
         from .viz.dashboard import dashboard
 
-        self.session.check_open()
-        names.check_stream_name(stream)
+        self._open(stream=stream)
         if consumer is not None:
             names.check_consumer_name(consumer)
         every = arguments.seconds("every", every, minimum=0.05, maximum=3600)
@@ -866,87 +687,8 @@ class Lab:
                 d._finish(self.snapshot(stream, window=window))
 
 
-def _stored(stream: str, m: dict) -> StoredMessage:
-    """A StoredMessage from a STREAM.MSG.GET answer's "message"."""
-    raw = base64.b64decode(m.get("data") or b"")
-    headers = parse_header_block(base64.b64decode(m["hdrs"])) if m.get("hdrs") else None
-    return StoredMessage(stream, m["seq"], m["subject"], raw, headers, parse_time(m.get("time")))
-
-
-_DIRECT_HEADERS = ("Nats-Stream", "Nats-Sequence", "Nats-Subject", "Nats-Time-Stamp",
-                   "Nats-Num-Pending", "Nats-Last-Sequence")
-
-
-def _direct_dict(msg: Any) -> dict:
-    """A direct-get reply (the message's data, its facts in headers) as a plain dict."""
-    h = dict(msg.headers or {})
-    own = {k: v for k, v in h.items() if k not in _DIRECT_HEADERS}
-    return {"stream": h.get("Nats-Stream"), "seq": int(h["Nats-Sequence"]),
-            "subject": h.get("Nats-Subject"), "time": parse_time(h.get("Nats-Time-Stamp")),
-            "headers": own, "data": msg.data}
-
-
-# ---------------------------------------------------------------------- entry points
-def start(*, store_dir: str | os.PathLike | None = None, cluster: int | None = None,
-          timeout: float = DEFAULT_TIMEOUT, progress: bool = True) -> Lab:
-    """Start a fresh bundled nats-server (or a loopback cluster) and connect to it.
-
-    Running it again in the same kernel closes the previous lab and its server first.
-
-        >>> lab = jslab.start()
-        >>> lab3 = jslab.start(cluster=3)     # three nats-server processes, R3-capable
-    """
-    from .server import LocalCluster, LocalServer
-
-    global _current
-    timeout = arguments.seconds("timeout", timeout, minimum=0.01, maximum=MAX_WAIT)
-    if cluster is not None:
-        cluster = arguments.count("cluster", cluster, minimum=1, maximum=9)
-    with _current_lock:
-        previous, _current = _current, None
-    if previous is not None:
-        previous.close()
-    if cluster is not None:
-        srv: Any = LocalCluster(cluster, store_dir,
-                                progress=print if progress else None).start()
-    else:
-        srv = LocalServer(store_dir).start()
-    try:
-        lab = Lab(srv.url, server=srv, timeout=timeout)
-    except BaseException:
-        srv.close()
-        raise
-    with _current_lock:
-        _current = lab
-    return lab
-
-
-def connect(url: str | list[str] | None = None, *, user: str | None = None,
-            password: str | None = None, token: str | None = None,
-            creds: str | None = None, nkeys_seed: str | None = None, domain: str | None = None,
-            timeout: float = DEFAULT_TIMEOUT, **options: Any) -> Lab:
-    """Connect to an existing server (a workshop server, a cluster, your own).
-
-    ``url`` defaults to $NATS_URL, then nats://127.0.0.1:4222. ``domain`` selects a
-    JetStream domain (its API is ``$JS.<domain>.API``).
-
-        >>> lab = jslab.connect("nats://127.0.0.1:4222", user="alice", password="s3cret")
-    """
-    url = url or os.environ.get("NATS_URL") or "nats://127.0.0.1:4222"
-    opts = dict(options)
-    for key, value in (("user", user), ("password", password), ("token", token),
-                       ("user_credentials", creds), ("nkeys_seed", nkeys_seed)):
-        if value is not None:
-            if not isinstance(value, (str, os.PathLike)) or not str(value):
-                raise JslabTypeError(f"{key} must be a non-empty str, not {type(value).__name__}.")
-            opts[key] = str(value)
-    servers = url.split(",") if isinstance(url, str) else list(url)
-    return Lab(servers, timeout=timeout, domain=domain, **opts)
-
-
 @atexit.register
 def _close_all() -> None:
     for lab in list(_labs):
         with contextlib.suppress(Exception):
             lab.close()
-

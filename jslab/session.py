@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -305,6 +306,26 @@ class Session:
         if self.version_str:
             self.version = parse_version(self.version_str)
         self.events_cb(f"connected to {self.nc.connected_url.netloc}")
+
+    @property
+    def url(self) -> str:
+        """The URL connected to right now (or the first given), never with a password."""
+        if self.nc is not None and self.nc.connected_url:
+            u = self.nc.connected_url
+            return f"{u.scheme}://{u.hostname}:{u.port}"
+        return redact(self.servers[0])
+
+    def wait_connected(self, timeout: float) -> None:
+        """Block until the connection is up again (after a server restart or failover)."""
+        deadline = time.monotonic() + timeout
+        while not self.connected:
+            self.check_open()
+            if time.monotonic() > deadline:
+                raise NotConnectedError(
+                    f"still not connected after {timeout} s: is the server running? "
+                    "(lab.server.running, lab.server.log_tail())"
+                )
+            time.sleep(0.02)
 
     @property
     def max_payload(self) -> int:

@@ -14,7 +14,9 @@ import queue
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConsumerNotFoundError
+from . import arguments, names
+from .config import consumer_config
+from .errors import ConsumerNotFoundError, JslabTypeError, ValidationError
 from .messages import CoreMessage, JsMessage, encode_payload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -116,6 +118,36 @@ class PushSubscription(_QueuedSubscription):
     """A JetStream push consumer; deliveries are ``JsMessage`` objects (ack them)."""
 
     _ordered = False
+
+    @classmethod
+    def open(cls, lab: Lab, subject: str | None, *, stream: str | None, durable: str | None,
+             queue: str | None, ordered: bool, manual_ack: bool, idle_heartbeat: Any,
+             config: dict[str, Any]) -> PushSubscription:
+        """Check every argument, then create the push consumer and its subscription."""
+        if subject is None and stream is None:
+            raise ValidationError("give a subject, a stream=, or both.")
+        if subject is not None:
+            names.check_filter_subject(subject)
+        if stream is not None:
+            names.check_stream_name(stream)
+        if durable is not None:
+            names.check_consumer_name(durable)
+        if queue is not None:
+            names.check_subject(queue, wildcards=False, what="queue group")
+        for label, flag in (("ordered", ordered), ("manual_ack", manual_ack)):
+            if not isinstance(flag, bool):
+                raise JslabTypeError(f"{label} is True or False, not {flag!r}.")
+        if idle_heartbeat is not None:
+            idle_heartbeat = arguments.seconds("idle_heartbeat", idle_heartbeat, minimum=0.1,
+                                               maximum=86400)
+        cfg = consumer_config(stream or "X", **config) if config else None
+        sub = cls(lab)
+        s = lab.session
+        s.call(s.guard(
+            sub._start(subject, stream=stream, durable=durable, queue=queue, ordered=ordered,
+                       manual_ack=manual_ack, config=cfg, idle_heartbeat=idle_heartbeat),
+            f"subscribe to {subject or stream}", {"subject": subject, "stream": stream}))
+        return sub
 
     async def _start(self, subject: str | None, *, stream: str | None, durable: str | None,
                      queue: str | None, ordered: bool, manual_ack: bool, config: Any,
