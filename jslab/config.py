@@ -1,30 +1,65 @@
 """Turn friendly keyword arguments into nats-py stream and consumer configurations.
 
 Accepts the server's field names (as nats-py spells them), plain strings for policies
-(``retention="workqueue"``, ``storage="memory"``), and seconds for durations. Everything is
-checked before any request, so bad input never reaches (or changes) the server.
+(``retention="workqueue"``, ``storage="memory"``), seconds (or ``timedelta``) for durations,
+``datetime`` or ISO-8601 text for times, and plain dicts for nested settings (placement,
+mirror, sources, republish, subject_transform, consumer_limits). Every field is checked before
+any request, so bad input never reaches (or changes) the server: an unknown field, at any
+level, is refused with the closest real name, and no value is silently rounded, clamped or
+reinterpreted.
 
     >>> stream_config("ORDERS", subjects=["orders.>"], max_msgs=5).max_msgs
     5
+    >>> stream_config("ORDERS", placement={"clustr": "east"})
+    Traceback (most recent call last):
+    jslab.errors.ValidationError: placement has no field 'clustr'. Did you mean 'cluster'? ...
+
+Conventions the server uses, and the kit enforces:
+
+- limits (max_msgs, max_bytes, max_msgs_per_subject, max_msg_size, max_consumers,
+  max_deliver, max_ack_pending): a positive number, or -1 for unlimited. 0 is refused: the
+  server would silently read it as "unlimited" (or, for max_ack_pending, as its default 1000);
+- durations are >= 0 seconds and at least 1 ns when not 0 (below that they would reach the
+  server as 0, which means "no limit" or "default"); max_age and duplicate_window are 0 or at
+  least 0.1 s, idle_heartbeat 0 or at least 0.1 s, subject_delete_marker_ttl 0 or at least 1 s
+  (the server's own minimums);
+- counts are int64 on the server (max_msg_size int32; sequences and rate_limit_bps uint64);
+- a naive ``datetime`` is local time (as ``datetime.now()`` returns it), converted to UTC.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import difflib
+import math
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any
 
 from nats.js import api
 
+from . import arguments
+from .arguments import INT32_MAX, INT64_MAX, UINT64_MAX
 from .errors import JslabTypeError, ValidationError
-from .names import check_consumer_name, check_filter_subject, check_stream_name, check_subject
+from .names import (
+    check_consumer_name,
+    check_filter_subject,
+    check_publish_subject,
+    check_stream_name,
+    check_subject,
+)
 
 __all__ = ["consumer_config", "stream_config"]
 
 _STREAM_FIELDS = {f.name for f in dataclasses.fields(api.StreamConfig)}
 _CONSUMER_FIELDS = {f.name for f in dataclasses.fields(api.ConsumerConfig)}
+
+#: nats-server's JSMaxDescriptionLen and JSMaxMetadataLen (bytes).
+MAX_DESCRIPTION_BYTES = 4 * 1024
+MAX_METADATA_BYTES = 128 * 1024
+#: nats-server's StreamMaxReplicas.
+MAX_REPLICAS = 5
 
 # Friendly spellings -> the server's values.
 _ALIASES: dict[type[Enum], dict[str, str]] = {
@@ -37,86 +72,404 @@ _ALIASES: dict[type[Enum], dict[str, str]] = {
     },
 }
 
-_ENUM_FIELDS = {
+_ENUM_FIELDS: dict[str, type[Enum]] = {
     "retention": api.RetentionPolicy,
     "storage": api.StorageType,
     "discard": api.DiscardPolicy,
     "compression": api.StoreCompression,
+    "persist_mode": api.PersistMode,
     "deliver_policy": api.DeliverPolicy,
     "ack_policy": api.AckPolicy,
     "replay_policy": api.ReplayPolicy,
 }
 
-# Limits where -1 means "unlimited" and other negative values are mistakes.
-_LIMITS = {"max_msgs", "max_bytes", "max_msgs_per_subject", "max_msg_size", "max_consumers",
-           "max_deliver", "max_ack_pending", "max_waiting"}
-_DURATIONS = {"max_age", "duplicate_window", "ack_wait", "inactive_threshold", "idle_heartbeat",
-              "subject_delete_marker_ttl"}
-_BOOLS = {"discard_new_per_subject", "sealed", "deny_delete", "deny_purge", "allow_rollup_hdrs",
-          "allow_direct", "mirror_direct", "allow_msg_ttl", "no_ack", "flow_control",
-          "headers_only", "mem_storage", "allow_msg_counter", "allow_atomic", "allow_msg_schedules"}
-_INTS_POSITIVE = {"num_replicas", "opt_start_seq", "first_seq", "rate_limit_bps"}
+Check = Callable[[str, Any], Any]
+
+
+# --- single values ------------------------------------------------------------------------------
 
 
 def _enum(field: str, value: Any) -> Enum:
     kind = _ENUM_FIELDS[field]
     if isinstance(value, kind):
         return value
-    if isinstance(value, str):
-        v = value.strip().lower()
-        v = _ALIASES.get(kind, {}).get(v, v)
-        for member in kind:
-            if member.value == v or member.name.lower() == v:
-                return member
     choices = ", ".join(repr(m.value) for m in kind)
-    raise ValidationError(f"{field}={value!r} is not one of {choices}.")
+    if not isinstance(value, str):
+        raise JslabTypeError(
+            f"{field} must be one of {choices} (a str), not {type(value).__name__} {value!r}."
+        )
+    v = value.strip().lower()
+    v = _ALIASES.get(kind, {}).get(v, v)
+    for member in kind:
+        if member.value == v or member.name.lower() == v:
+            return member
+    close = difflib.get_close_matches(v, [m.value for m in kind], n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise ValidationError(f"{field}={value!r} is not one of {choices}.{hint}")
 
 
-def _unknown(fields: set[str], key: str, what: str) -> ValidationError:
+def _bool(label: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise JslabTypeError(
+            f"{label} must be True or False, not {type(value).__name__} {value!r}."
+        )
+    return value
+
+
+def _text(label: str, value: Any, *, max_bytes: int | None = None, example: str = "text") -> str:
+    if not isinstance(value, str):
+        raise JslabTypeError(
+            f"{label} must be a str, not {type(value).__name__} {value!r}. "
+            f"Example: {label}={example!r}."
+        )
+    if max_bytes is not None and len(value.encode("utf-8", "surrogatepass")) > max_bytes:
+        raise ValidationError(
+            f"{label} is {len(value.encode('utf-8', 'surrogatepass')):,} bytes long: nats-server "
+            f"accepts at most {max_bytes:,} bytes. Shorten it."
+        )
+    return value
+
+
+def _description(label: str, value: Any) -> str:
+    return _text(label, value, max_bytes=MAX_DESCRIPTION_BYTES, example="orders from the shop")
+
+
+def _token(label: str, value: Any) -> str:
+    """A queue group (deliver_group): one non-empty word without whitespace."""
+    value = _text(label, value, example="workers")
+    if not value or any(c.isspace() for c in value):
+        raise ValidationError(
+            f"{label}={value!r} must be a non-empty name without whitespace: it is sent as one "
+            f"word of the protocol. Try {label}='workers'."
+        )
+    return value
+
+
+def _limit(maximum: int = INT64_MAX, zero: str = "the server would read 0 as unlimited") -> Check:
+    """A positive limit or -1 for unlimited; 0 is refused because the server reinterprets it."""
+
+    def check(label: str, value: Any) -> int:
+        why = zero if value == 0 and not isinstance(value, bool) else None
+        return arguments.count(label, value, minimum=1, maximum=maximum, unlimited=-1, why=why)
+
+    return check
+
+
+def _natural(maximum: int = INT64_MAX, why: str | None = None) -> Check:
+    def check(label: str, value: Any) -> int:
+        return arguments.count(label, value, minimum=0, maximum=maximum, why=why)
+
+    return check
+
+
+def _replicas(label: str, value: Any) -> int:
+    return arguments.count(
+        label, value, minimum=0, maximum=MAX_REPLICAS,
+        why=f"0 picks the default; a stream keeps 1 to {MAX_REPLICAS} copies of its data",
+    )
+
+
+def _nats_seconds(ns: int) -> float:
+    """Seconds as a float that nats-py turns back into exactly `ns` (it sends int(s * 1e9))."""
+    secs = ns / arguments.NS_PER_SECOND
+    for _ in range(8):
+        got = int(secs * arguments.NS_PER_SECOND)
+        if got == ns:
+            break
+        secs = math.nextafter(secs, math.inf if got < ns else -math.inf)
+    return secs
+
+
+def _duration(zero_means: str, smallest: float | None = None, why: str | None = None) -> Check:
+    def check(label: str, value: Any) -> float:
+        ns = arguments.duration_ns(label, value, smallest=smallest, zero_means=zero_means, why=why)
+        return _nats_seconds(ns)
+
+    return check
+
+
+def _time(label: str, value: Any) -> Any:
+    return arguments.timestamp(label, value)
+
+
+def _rfc3339(label: str, value: Any) -> str:
+    """A time as the RFC 3339 text nats-py sends verbatim (pause_until)."""
+    when = arguments.timestamp(label, value)
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def _metadata(label: str, value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise JslabTypeError(
+            f"{label} must be a dict of str to str, not {type(value).__name__} {value!r}. "
+            f"Example: {label}={{'owner': 'billing'}}."
+        )
+    out: dict[str, str] = {}
+    size = 0
+    for k, v in value.items():
+        if not isinstance(k, str) or not isinstance(v, str):
+            where = f"{label} key {k!r}" if not isinstance(k, str) else f"{label}[{k!r}]"
+            bad = k if not isinstance(k, str) else v
+            raise JslabTypeError(
+                f"{where} is {type(bad).__name__} {_short(bad)}: metadata maps text to text "
+                f"(the server stores it as JSON strings). Convert it, e.g. {{{str(k)!r}: "
+                f"{str(v)!r}}}."
+            )
+        size += len(k.encode("utf-8", "surrogatepass")) + len(v.encode("utf-8", "surrogatepass"))
+        out[k] = v
+    if size > MAX_METADATA_BYTES:
+        raise ValidationError(
+            f"{label} holds {size:,} bytes of keys and values: nats-server accepts at most "
+            f"{MAX_METADATA_BYTES:,}. Keep metadata to short labels; put data in messages."
+        )
+    return out
+
+
+def _list(label: str, value: Any, item: Check, example: str) -> list[Any]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise JslabTypeError(
+            f"{label} must be a list, not {type(value).__name__} {_short(value)}. "
+            f"Example: {label}={example}."
+        )
+    return [item(f"{label}[{i}]", v) for i, v in enumerate(value)]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _subject(wildcards: bool) -> Check:
+    def check(label: str, value: Any) -> str:
+        if wildcards:
+            return check_subject(value, wildcards=True, what=label)
+        return check_publish_subject(value, what=label)
+
+    return check
+
+
+def _transform_dest(label: str, value: Any) -> str:
+    value = _text(label, value, example="archive.>")
+    if not value or any(c.isspace() for c in value):
+        raise ValidationError(
+            f"{label}={value!r} must be a non-empty subject without whitespace (it may use the "
+            f"source's wildcards, '*', '>' or {{{{wildcard(1)}}}}). Try {label}='archive.>'."
+        )
+    return value
+
+
+def _transform_src(label: str, value: Any) -> str:
+    value = _text(label, value, example="orders.>")
+    return check_subject(value, wildcards=True, what=label) if value else value
+
+
+def _named(check: Callable[[Any], str]) -> Check:
+    """A name check whose message starts with the field it came from (e.g. mirror.name)."""
+
+    def named(label: str, value: Any) -> str:
+        try:
+            return check(value)
+        except (ValidationError, JslabTypeError) as e:
+            raise type(e)(f"{label}: {e}") from None
+
+    return named
+
+
+_stream_name = _named(check_stream_name)
+_consumer_name = _named(check_consumer_name)
+
+
+def _backoff_item(label: str, value: Any) -> float:
+    ns = arguments.duration_ns(label, value, zero_means="no delay", why=None)
+    if ns == 0:
+        raise ValidationError(
+            f"{label}=0: each backoff value is the delay before one redelivery and must be "
+            "positive. Use seconds such as backoff=[1, 5, 30]."
+        )
+    return _nats_seconds(ns)
+
+
+def _backoff(label: str, value: Any) -> list[float]:
+    return _list(label, value, _backoff_item, "[1, 5, 30]")
+
+
+def _sample_freq(label: str, value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = f"{value}%"
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
+        raise JslabTypeError(
+            f"{label} is a percentage such as '50%' or 50, not {type(value).__name__} {value!r}."
+        )
+    digits = text[:-1] if text.endswith("%") else text
+    if not digits.isdigit() or not 0 <= int(digits) <= 100:
+        raise ValidationError(
+            f"{label}={value!r} is not a percentage from 0 to 100: the server samples that share "
+            f"of acknowledgements for its advisories. Use e.g. {label}='50%'."
+        )
+    return text
+
+
+# --- nested settings ------------------------------------------------------------------------------
+
+
+def _nested(kind: type, checks: Mapping[str, Check], required: tuple[str, ...] = (),
+            example: str = "{...}") -> Check:
+    """A nested setting given as a dict (or as the nats-py object): every key checked."""
+
+    def check(label: str, value: Any) -> Any:
+        if isinstance(value, kind):
+            data = {f.name: getattr(value, f.name) for f in dataclasses.fields(kind)}
+        elif isinstance(value, Mapping):
+            data = dict(value)
+        else:
+            raise JslabTypeError(
+                f"{label} must be a dict, not {type(value).__name__} {_short(value)}. "
+                f"Example: {label}={example}."
+            )
+        out: dict[str, Any] = {}
+        for key, v in data.items():
+            if not isinstance(key, str):
+                raise JslabTypeError(f"{label} keys are field names (str), not {key!r}.")
+            if key not in checks:
+                raise _unknown(set(checks), key, label, nested=True)
+            if v is not None:
+                out[key] = checks[key](f"{label}.{key}", v)
+        missing = [k for k in required if k not in out]
+        if missing:
+            raise ValidationError(
+                f"{label} needs {' and '.join(repr(k) for k in missing)}. Example: "
+                f"{label}={example}."
+            )
+        return kind(**out)
+
+    return check
+
+
+_TRANSFORM = _nested(api.SubjectTransform, {"src": _transform_src, "dest": _transform_dest},
+                     ("src", "dest"), "{'src': 'orders.>', 'dest': 'archive.>'}")
+
+_SOURCE = _nested(
+    api.StreamSource,
+    {
+        "name": _stream_name,
+        "opt_start_seq": _natural(UINT64_MAX),
+        "opt_start_time": _time,
+        "filter_subject": _subject(wildcards=True),
+        "subject_transforms": lambda label, v: _list(
+            label, v, _TRANSFORM, "[{'src': 'orders.>', 'dest': 'archive.>'}]"),
+        "external": _nested(api.ExternalStream,
+                            {"api": _subject(wildcards=False), "deliver": _text},
+                            ("api",), "{'api': '$JS.hub.API'}"),
+        "consumer": _nested(api.StreamConsumerSource,
+                            {"name": _consumer_name, "deliver_subject": _subject(wildcards=False)},
+                            ("name", "deliver_subject"),
+                            "{'name': 'src', 'deliver_subject': 'deliver.src'}"),
+    },
+    ("name",),
+    "{'name': 'ORDERS', 'filter_subject': 'orders.eu.>'}",
+)
+
+_STREAM_CHECKS: dict[str, Check] = {
+    "description": _description,
+    "template_owner": _text,
+    "max_consumers": _limit(),
+    "max_msgs": _limit(),
+    "max_bytes": _limit(),
+    "max_msgs_per_subject": _limit(),
+    "max_msg_size": _limit(INT32_MAX),
+    "max_age": _duration("no age limit", 0.1,
+                         "nats-server refuses a max_age under 100 ms"),
+    "duplicate_window": _duration(
+        "the server's default window (2 minutes, or max_age if shorter)", 0.1,
+        "nats-server refuses a duplicate window under 100 ms"),
+    "subject_delete_marker_ttl": _duration(
+        "no delete markers", 1.0, "nats-server refuses a delete-marker TTL under 1 second"),
+    "num_replicas": _replicas,
+    "first_seq": _natural(UINT64_MAX, "0 starts the stream at sequence 1"),
+    "metadata": _metadata,
+    "placement": _nested(api.Placement, {
+        "cluster": _text,
+        "tags": lambda label, v: _list(label, v, _text, "['ssd', 'eu']"),
+    }, example="{'cluster': 'east', 'tags': ['ssd']}"),
+    "republish": _nested(api.RePublish, {
+        "src": _transform_src, "dest": _transform_dest, "headers_only": _bool,
+    }, ("dest",), "{'src': 'orders.>', 'dest': 'mirror.orders.>'}"),
+    "subject_transform": _TRANSFORM,
+    "mirror": _SOURCE,
+    "sources": lambda label, v: _list(label, v, _SOURCE, "[{'name': 'ORDERS_EU'}]"),
+    "consumer_limits": _nested(api.StreamConsumerLimits, {
+        "inactive_threshold": _duration("no inactivity limit"),
+        "max_ack_pending": _natural(why="0 sets no limit"),
+    }, example="{'max_ack_pending': 100}"),
+}
+
+_CONSUMER_CHECKS: dict[str, Check] = {
+    "description": _description,
+    "opt_start_seq": _natural(UINT64_MAX, "0 means no start sequence"),
+    "opt_start_time": _time,
+    "ack_wait": _duration("the server's default of 30 seconds"),
+    "max_deliver": _limit(zero="the server would read 0 as unlimited (-1)"),
+    "backoff": _backoff,
+    "rate_limit_bps": _natural(UINT64_MAX, "0 means no rate limit"),
+    "sample_freq": _sample_freq,
+    "max_waiting": _natural(why="0 picks the server's default of 512 for pull consumers"),
+    "max_ack_pending": _limit(zero="0 does not mean 'none': the server replaces it with its "
+                                   "default of 1000"),
+    "idle_heartbeat": _duration("no heartbeats", 0.1,
+                                "nats-server refuses heartbeats more often than every 100 ms"),
+    "deliver_subject": _subject(wildcards=False),
+    "deliver_group": _token,
+    "inactive_threshold": _duration(
+        "the server's default (5 s for ephemeral consumers; durables never expire)"),
+    "num_replicas": _replicas,
+    "metadata": _metadata,
+    "pause_until": _rfc3339,
+}
+
+
+def _fallback(kind: type, key: str) -> Check:
+    """A check from the nats-py annotation, for fields this module does not list by name."""
+    hint = typing.get_type_hints(kind).get(key)
+    args = set(typing.get_args(hint)) or {hint}
+    if bool in args:
+        return _bool
+    if int in args:
+        return _natural()
+    if float in args:
+        return _duration("the server's default")
+    if str in args:
+        return _text
+    return lambda label, value: value
+
+
+def _check_value(kind: type, checks: Mapping[str, Check], key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key in _ENUM_FIELDS:
+        return _enum(key, value)
+    check = checks.get(key)
+    if check is None:
+        check = _fallback(kind, key)
+    return check(key, value)
+
+
+def _unknown(fields: set[str], key: str, what: str, *, nested: bool = False) -> ValidationError:
     close = difflib.get_close_matches(key, sorted(fields), n=3)
     hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    if nested:
+        return ValidationError(
+            f"{what} has no field {key!r}.{hint} Its fields are {', '.join(sorted(fields))}; "
+            "anything else would be dropped before it reached the server."
+        )
     return ValidationError(
         f"{what} has no field {key!r}.{hint} Fields are named as the server names them "
         f"(see nats.js.api.{'StreamConfig' if what == 'a stream' else 'ConsumerConfig'})."
     )
 
 
-def _check_value(key: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if key in _ENUM_FIELDS:
-        return _enum(key, value)
-    if key in _LIMITS:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise JslabTypeError(
-                f"{key} must be an integer (-1 for unlimited), not {type(value).__name__} "
-                f"{value!r}."
-            )
-        if value < -1 or (value == 0 and key in {"max_deliver", "max_ack_pending"}):
-            raise ValidationError(
-                f"{key}={value} is not a valid limit: use a positive number, or -1 for unlimited."
-            )
-        return value
-    if key in _DURATIONS:
-        if isinstance(value, _dt.timedelta):
-            value = value.total_seconds()
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise JslabTypeError(
-                f"{key} is a duration in seconds (int, float or timedelta), not "
-                f"{type(value).__name__} {value!r}. Example: {key}=30 for 30 seconds."
-            )
-        if value < 0:
-            raise ValidationError(f"{key}={value} is negative: durations are >= 0 seconds.")
-        return float(value)
-    if key in _BOOLS:
-        if not isinstance(value, bool):
-            raise JslabTypeError(f"{key} must be True or False, not {value!r}.")
-        return value
-    if key in _INTS_POSITIVE:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ValidationError(f"{key} must be a non-negative integer, not {value!r}.")
-        return value
-    return value
+# --- builders -------------------------------------------------------------------------------------
 
 
 def stream_config(name: str, subjects: Any = None, **kwargs: Any) -> api.StreamConfig:
@@ -125,16 +478,23 @@ def stream_config(name: str, subjects: Any = None, **kwargs: Any) -> api.StreamC
     if subjects is not None:
         if isinstance(subjects, str):
             subjects = [subjects]
-        subjects = list(subjects)
+        subjects = _list("subjects", subjects,
+                         lambda label, s: check_subject(s, what="stream subject"), "['orders.>']")
+        seen: set[str] = set()
         for s in subjects:
-            check_subject(s, what="stream subject")
+            if s in seen:
+                raise ValidationError(
+                    f"subjects lists {s!r} twice: nats-server refuses duplicate subjects in a "
+                    "stream. List each subject once."
+                )
+            seen.add(s)
     cfg: dict[str, Any] = {"name": name, "subjects": subjects}
     for key, value in kwargs.items():
         if key == "name":
             raise ValidationError("give the stream name as the first argument, not name=.")
         if key not in _STREAM_FIELDS:
             raise _unknown(_STREAM_FIELDS, key, "a stream")
-        cfg[key] = _check_value(key, value)
+        cfg[key] = _check_value(api.StreamConfig, _STREAM_CHECKS, key, value)
     if cfg.get("discard_new_per_subject") and cfg.get("discard") != api.DiscardPolicy.NEW:
         raise ValidationError(
             "discard_new_per_subject=True needs discard='new' (it refuses new messages on a "
@@ -153,25 +513,7 @@ def stream_config(name: str, subjects: Any = None, **kwargs: Any) -> api.StreamC
             "compression applies to file storage only: the server would accept it on a memory "
             "stream and compress nothing. Drop compression=, or use storage='file'."
         )
-    _coerce_nested(cfg)
     return api.StreamConfig(**{k: v for k, v in cfg.items() if v is not None})
-
-
-def _coerce_nested(cfg: dict[str, Any]) -> None:
-    """Allow plain dicts for nested configs (placement, mirror, sources, republish...)."""
-    nested = {
-        "placement": api.Placement, "republish": api.RePublish,
-        "subject_transform": api.SubjectTransform, "mirror": api.StreamSource,
-        "consumer_limits": api.StreamConsumerLimits,
-    }
-    for key, kind in nested.items():
-        if isinstance(cfg.get(key), dict):
-            cfg[key] = kind.from_response(dict(cfg[key]))
-    if cfg.get("sources"):
-        cfg["sources"] = [
-            api.StreamSource.from_response(dict(s)) if isinstance(s, dict) else s
-            for s in cfg["sources"]
-        ]
 
 
 def consumer_config(
@@ -194,30 +536,23 @@ def consumer_config(
     for key, value in kwargs.items():
         if key not in _CONSUMER_FIELDS:
             raise _unknown(_CONSUMER_FIELDS, key, "a consumer")
-        cfg[key] = _check_value(key, value)
+        if key in {"filter_subject", "filter_subjects", "durable_name", "name"}:
+            cfg[key] = value
+        else:
+            cfg[key] = _check_value(api.ConsumerConfig, _CONSUMER_CHECKS, key, value)
     fs, fss = cfg.get("filter_subject"), cfg.get("filter_subjects")
     if fs and fss:
         raise ValidationError(
             "filter_subject and filter_subjects are mutually exclusive: put every subject in "
             "filter_subjects=[...]."
         )
-    if fs:
-        check_filter_subject(fs)
-    if fss:
+    if fs is not None:
+        check_filter_subject(fs, what="filter_subject")
+    if fss is not None:
         if isinstance(fss, str):
-            fss = cfg["filter_subjects"] = [fss]
-        for s in fss:
-            check_filter_subject(s)
-    backoff = cfg.get("backoff")
-    if backoff is not None:
-        if not isinstance(backoff, (list, tuple)) or not all(
-            isinstance(b, (int, float)) and not isinstance(b, bool) and b > 0 for b in backoff
-        ):
-            raise ValidationError(
-                f"backoff={backoff!r} must be a list of positive durations in seconds, e.g. "
-                "backoff=[1, 5, 30]."
-            )
-        cfg["backoff"] = [float(b) for b in backoff]
-    if isinstance(cfg.get("opt_start_time"), str):
-        cfg["opt_start_time"] = _dt.datetime.fromisoformat(cfg["opt_start_time"])
+            fss = [fss]
+        cfg["filter_subjects"] = _list(
+            "filter_subjects", fss, lambda label, s: check_filter_subject(s, what=label),
+            "['orders.eu.>', 'orders.us.>']",
+        )
     return api.ConsumerConfig(**{k: v for k, v in cfg.items() if v is not None})

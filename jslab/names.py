@@ -16,19 +16,48 @@ import re
 from .errors import JslabTypeError, ValidationError
 
 __all__ = [
+    "CONTROL_LINE_LIMIT",
+    "CONTROL_LINE_ROOM",
     "MAX_NAME_BYTES",
+    "MAX_SUBJECT_BYTES",
     "check_bucket_name",
     "check_consumer_name",
     "check_filter_subject",
+    "check_kv_key",
     "check_publish_subject",
     "check_stream_name",
     "check_subject",
+    "check_subject_length",
+    "max_subject_bytes",
     "subject_matches",
     "subjects_overlap",
 ]
 
 #: nats-server's JSMaxNameLen: stream and consumer names are at most 255 bytes (UTF-8).
 MAX_NAME_BYTES = 255
+
+#: nats-server's default max_control_line (bytes). A client whose protocol line is longer, e.g.
+#: ``HPUB <subject> <reply> <header size> <total size>``, gets -ERR and its connection closed
+#: (nats-py then stays closed). The limit is a server setting and is not announced in INFO.
+CONTROL_LINE_LIMIT = 4096
+#: Bytes a publish line needs besides the subject, rounded up: the verb ``HPUB `` (5), the
+#: separators (3) and CRLF (2), the reply subject (nats-py's longest inbox is 56 bytes,
+#: ``_INBOX.<22-char nuid>.<22-char nuid><4 hex>``, with room for a longer custom inbox prefix:
+#: 80) and two sizes (at most 10 digits each: 20). 5 + 3 + 2 + 80 + 20 = 110, kept at 120.
+CONTROL_LINE_ROOM = 120
+
+
+def max_subject_bytes(control_line_limit: int = CONTROL_LINE_LIMIT) -> int:
+    """The longest subject (UTF-8 bytes) a publish line leaves room for.
+
+        >>> max_subject_bytes(), max_subject_bytes(8192)
+        (3976, 8072)
+    """
+    return control_line_limit - CONTROL_LINE_ROOM
+
+
+#: The longest subject the kit sends to a server with the default control line: 3976 bytes.
+MAX_SUBJECT_BYTES = max_subject_bytes()
 
 _WHITESPACE = re.compile(r"\s")
 _BUCKET_NAME = re.compile(r"[A-Za-z0-9_-]+")
@@ -131,17 +160,58 @@ def check_bucket_name(name: object) -> str:
     return name
 
 
-def check_subject(subject: object, *, wildcards: bool = True, what: str = "subject") -> str:
+def _utf8_size(text: str, what: str) -> int:
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError as e:
+        raise ValidationError(
+            f"{what} {_clip(text)} contains {text[e.start]!r}, which cannot be encoded as UTF-8 "
+            "(a lone surrogate, usually from a broken decode). Remove it or decode the source "
+            "text properly."
+        ) from None
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return repr(text) if len(text) <= limit else repr(text[: limit - 1]) + "…"
+
+
+def check_subject_length(subject: str, limit: int = MAX_SUBJECT_BYTES, *,
+                         what: str = "subject") -> str:
+    """Return `subject` if it is at most `limit` bytes in UTF-8, else raise ValidationError.
+
+    `limit` is a subject length, e.g. ``max_subject_bytes(server_max_control_line)``; the
+    default fits a server with the default control line of 4096 bytes.
+
+        >>> check_subject_length("orders.new", 10)
+        'orders.new'
+    """
+    size = _utf8_size(subject, what)
+    if size > limit:
+        raise ValidationError(
+            f"{what} is {size:,} bytes long (UTF-8): the server closes the connection on a "
+            f"protocol line longer than its max_control_line ({CONTROL_LINE_LIMIT:,} bytes by "
+            f"default), and the line also carries a reply subject and sizes, so a {what} may be "
+            f"at most {limit:,} bytes. Use a shorter {what} (keep ids short, put long data in "
+            "the payload)."
+        )
+    return subject
+
+
+def check_subject(subject: object, *, wildcards: bool = True, what: str = "subject",
+                  max_bytes: int | None = MAX_SUBJECT_BYTES) -> str:
     """Return `subject` if it is a valid NATS subject, else raise ValidationError.
 
     Tokens are separated by '.', none may be empty or contain whitespace; '*' matches exactly
     one token and must be a whole token; '>' matches one or more and must be the whole last
-    token. With `wildcards=False` neither is allowed.
+    token. With `wildcards=False` neither is allowed. The subject must fit `max_bytes` in UTF-8
+    (None: no length check; see `check_subject_length`).
 
         >>> check_subject("orders.*.new")
         'orders.*.new'
     """
     subject = _require_str(subject, what, "orders.new")
+    if max_bytes is not None:
+        check_subject_length(subject, max_bytes, what=what)
     if subject == "":
         raise ValidationError(
             f"{what} is empty: a subject needs at least one token. Try 'orders.new'."
@@ -195,13 +265,17 @@ def check_subject(subject: object, *, wildcards: bool = True, what: str = "subje
     return subject
 
 
-def check_publish_subject(subject: object) -> str:
-    """A subject to publish to: valid and without wildcards.
+def check_publish_subject(subject: object, *, what: str = "publish subject",
+                          max_bytes: int | None = MAX_SUBJECT_BYTES) -> str:
+    """A subject to publish to: valid, without wildcards, at most `max_bytes` in UTF-8.
+
+    Pass ``max_bytes=max_subject_bytes(limit)`` for a server configured with another
+    max_control_line.
 
         >>> check_publish_subject("orders.new")
         'orders.new'
     """
-    return check_subject(subject, wildcards=False, what="publish subject")
+    return check_subject(subject, wildcards=False, what=what, max_bytes=max_bytes)
 
 
 def check_filter_subject(subject: object, *, what: str = "filter subject") -> str:
@@ -211,6 +285,61 @@ def check_filter_subject(subject: object, *, what: str = "filter subject") -> st
         'orders.>'
     """
     return check_subject(subject, wildcards=True, what=what)
+
+
+_KV_KEY_CHARS = re.compile(r"[-/_=.A-Za-z0-9]")
+_KV_KEY_BAD = re.compile(r"[^-/_=.A-Za-z0-9*>]")
+
+
+def check_kv_key(key: object, *, wildcards: bool = False, what: str = "key",
+                 max_bytes: int | None = None) -> str:
+    """Return `key` if a key-value bucket accepts it, else raise ValidationError.
+
+    A key becomes the last part of the subject ``$KV.<bucket>.<key>``, so the clients allow
+    only A-Z a-z 0-9 and ``- _ / = .``, and '.' separates tokens that must not be empty (no
+    leading, trailing or double dot). With `wildcards=True` (watching or listing keys) '*' may
+    be a whole token and '>' the whole last token. `max_bytes` optionally bounds its length.
+
+        >>> check_kv_key("user.42/profile")
+        'user.42/profile'
+        >>> check_kv_key("user.*", wildcards=True)
+        'user.*'
+    """
+    key = _require_str(key, what, "user.42")
+    allowed = "A-Z a-z 0-9 - _ / = ." + (" and the wildcards * and >" if wildcards else "")
+    why = (
+        f"a key becomes the subject $KV.<bucket>.<key>, so keys may only use {allowed}, and "
+        "'.' separates non-empty tokens"
+    )
+    if key == "":
+        raise ValidationError(f"{what} is empty: {why}. Try 'user.42'.")
+    bad = sorted({c for c in key if not _KV_KEY_CHARS.fullmatch(c)} - (
+        {"*", ">"} if wildcards else set()))
+    if bad:
+        if any(c.isspace() for c in bad):
+            problem = "contains a space" if " " in bad else "contains whitespace"
+        elif not wildcards and {"*", ">"} & set(bad):
+            problem = ("contains a wildcard ('*' or '>'): a key names one value; wildcards are "
+                       "only for watching or listing keys")
+        else:
+            problem = f"contains {', '.join(repr(c) for c in bad)}"
+        fixed = _KV_KEY_BAD.sub("_", key) if wildcards else re.sub(r"[^-/_=.A-Za-z0-9]", "_", key)
+        fixed = ".".join(t for t in fixed.split(".") if t) or "user.42"
+        raise ValidationError(f"{what} {_clip(key)} {problem}: {why}. Try {fixed!r}.")
+    tokens = key.split(".")
+    if "" in tokens:
+        where = (
+            "starts with '.'" if tokens[0] == ""
+            else "ends with '.'" if tokens[-1] == ""
+            else "contains '..'"
+        )
+        fixed = ".".join(t for t in tokens if t) or "user.42"
+        raise ValidationError(f"{what} {_clip(key)} {where}: {why}. Try {fixed!r}.")
+    if wildcards:
+        check_subject(key, wildcards=True, what=what, max_bytes=None)
+    if max_bytes is not None:
+        check_subject_length(key, max_bytes, what=what)
+    return key
 
 
 def subject_matches(filter: str, subject: str) -> bool:
