@@ -25,7 +25,7 @@ class PullFetcher:
     """Fetches from one pull consumer; lives on the loop thread (one per stream/consumer)."""
 
     def __init__(self, nc: Any, stream: str, consumer: str, prefix: str = "$JS.API") -> None:
-        self._nc = nc
+        self.nc = nc
         self.stream = stream
         self.consumer = consumer
         self._next_subject = f"{prefix}.CONSUMER.MSG.NEXT.{stream}.{consumer}"
@@ -39,8 +39,8 @@ class PullFetcher:
     async def _take_sub(self) -> tuple[str, Any]:
         if self._idle:
             return self._idle.pop()
-        inbox = self._nc.new_inbox()
-        sub = await self._nc.subscribe(inbox + ".*")
+        inbox = self.nc.new_inbox()
+        sub = await self.nc.subscribe(inbox + ".*")
         self._all.append(sub)
         return inbox, sub
 
@@ -63,9 +63,9 @@ class PullFetcher:
             req["expires"] = int(wait * 1e9)
         if max_bytes:
             req["max_bytes"] = max_bytes
-        if not self._nc.is_connected:
+        if not self.nc.is_connected:
             raise NotConnectedError()
-        await self._nc.publish(self._next_subject, json.dumps(req).encode(), reply=reply)
+        await self.nc.publish(self._next_subject, json.dumps(req).encode(), reply=reply)
         msgs: list[Any] = []
         # The server answers within `wait`; allow a margin for a busy machine.
         deadline = time.monotonic() + wait + 2.0

@@ -62,6 +62,9 @@ CONTROL_LINE_LIMIT = 4096
 # two sizes and separators.
 _CONTROL_LINE_ROOM = 120
 
+_CREDENTIALS = ("user", "password", "token", "user_credentials", "nkeys_seed", "nkeys_seed_str",
+                "signature_cb", "user_jwt_cb")
+
 _NOT_CONNECTED = (
     nats.errors.ConnectionClosedError,
     nats.errors.StaleConnectionError,
@@ -126,6 +129,9 @@ def translate(exc: BaseException, operation: str = "",
     if isinstance(exc, nats.js.errors.KeyWrongLastSequenceError):
         return WrongLastSequenceError(str(exc).removeprefix("nats: "), err_code=10071,
                                       status=400, operation=operation, context=ctx)
+    if isinstance(exc, nats.js.errors.ServiceUnavailableError) and not exc.err_code:
+        # nats-py's answer when nobody answered a JetStream API request.
+        return no_responders() if no_responders is not None else _no_jetstream(operation)
     if isinstance(exc, nats.js.errors.APIError) and (exc.err_code or exc.code):
         return JetStreamError.from_api(err_code=exc.err_code, status=exc.code,
                                        description=exc.description, operation=operation,
@@ -228,6 +234,10 @@ class Session:
             if self._closed:
                 raise ClosedError() from None
             raise
+        except (NotConnectedError, nats.errors.ConnectionClosedError):
+            if self._closed:  # the connection went because the lab closed, not the server
+                raise ClosedError() from None
+            raise
         finally:
             with self._inflight_lock:
                 self._inflight.discard(task)  # type: ignore[arg-type]
@@ -271,11 +281,16 @@ class Session:
             seen = [e, *errors]
             if any(isinstance(x, nats.errors.AuthorizationError)
                    or "authorization violation" in str(x).lower() for x in seen):
+                given = any(k in self._connect_options for k in _CREDENTIALS) or any(
+                    "@" in urllib.parse.urlsplit(u).netloc for u in self.servers)
+                what = ("refused the credentials (authorization violation): the user, "
+                        "password, token, creds file or NKey is wrong or not allowed on this "
+                        "server. Check them" if given else
+                        "requires credentials and none were given (authorization violation). "
+                        "Pass them")
                 raise AuthorizationFailedError(
-                    f"the server at {where} refused the credentials (authorization violation): "
-                    "the user, password, token, creds file or NKey is wrong or not allowed on "
-                    "this server. Check them (NATS_URL, jslab.connect(user=..., password=...)); "
-                    "the URL itself is reachable."
+                    f"the server at {where} {what} (jslab.connect(url, user=..., password=...), "
+                    "token=, creds= or nkeys_seed=); the URL itself is reachable."
                 ) from None
             if isinstance(e, (nats.errors.InvalidUserCredentialsError, ModuleNotFoundError,
                               FileNotFoundError, ValueError)):
