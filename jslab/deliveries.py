@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from . import arguments
 from .errors import ConsumerNotFoundError, JetStreamError, JslabError, ValidationError
 from .pull import PullFetcher
 
@@ -146,6 +147,7 @@ class Deliveries:
         """Send one answer and wait as that answer requires (blocking; any thread)."""
         __tracebackhide__ = True  # keep learners' tracebacks short
         self._session.check_open()
+        delay, reason, timeout = _checked(delay, reason, timeout)
         self._check(m, kind)
         self._session.call(self._send(m, kind, delay=delay, reason=reason, timeout=timeout),
                            timeout=timeout + 5)
@@ -155,6 +157,7 @@ class Deliveries:
         """The same answer for many deliveries, in one hop; nothing is sent if one is refused."""
         __tracebackhide__ = True  # keep learners' tracebacks short
         self._session.check_open()
+        delay, reason, timeout = _checked(delay, reason, timeout)
         done = [m for m in msgs if m._answered in _FINAL]
         if done:
             seqs = ", ".join(str(m.seq) for m in done[:10])
@@ -212,6 +215,15 @@ class Deliveries:
             fetchers, self._fetchers = list(self._fetchers.values()), {}
         for f in fetchers:
             await f.close()
+
+
+def _checked(delay: Any, reason: Any, timeout: Any) -> tuple[float | None, str | None, float]:
+    """An answer's arguments, checked before anything is sent."""
+    delay = arguments.seconds("delay", delay, allow_none=True, maximum=365 * 86400)
+    if reason is not None and (not isinstance(reason, str) or "\r" in reason
+                               or "\n" in reason):
+        raise ValidationError(f"reason is one line of text, not {reason!r}.")
+    return delay, reason, arguments.seconds("timeout", timeout, minimum=0.001, maximum=3600)
 
 
 def _consumer_gone(m: JsMessage, kind: str) -> JslabError:

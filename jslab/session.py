@@ -51,16 +51,9 @@ from .errors import (
 )
 from .features import parse_version
 
-__all__ = ["CONTROL_LINE_LIMIT", "Session", "api_error", "redact", "status_error", "translate"]
+__all__ = ["Session", "api_error", "redact", "status_error", "translate"]
 
 T = TypeVar("T")
-
-# The server closes a connection whose protocol line (PUB <subject> <reply> <sizes>) is longer
-# than this (its max_control_line default); nats-py then closes for good. It is not in INFO.
-CONTROL_LINE_LIMIT = 4096
-# Room the rest of a PUB/HPUB line needs: the verb, the longest reply inbox nats-py makes,
-# two sizes and separators.
-_CONTROL_LINE_ROOM = 120
 
 _CREDENTIALS = ("user", "password", "token", "user_credentials", "nkeys_seed", "nkeys_seed_str",
                 "signature_cb", "user_jwt_cb")
@@ -350,18 +343,11 @@ class Session:
     @property
     def max_subject_bytes(self) -> int:
         """The longest subject the server's protocol line leaves room for (UTF-8 bytes)."""
-        return CONTROL_LINE_LIMIT - _CONTROL_LINE_ROOM
+        return names.max_subject_bytes()
 
     def check_subject_fits(self, subject: str, what: str = "subject") -> None:
         """Refuse a subject the server would answer by closing the connection."""
-        size = len(subject.encode("utf-8", "surrogatepass"))
-        if size > self.max_subject_bytes:
-            raise ValidationError(
-                f"{what} is {size:,} bytes long; the server closes the connection on a protocol "
-                f"line over {CONTROL_LINE_LIMIT:,} bytes, so a {what} may be at most "
-                f"{self.max_subject_bytes:,} bytes. Use a shorter {what} (keep ids short, put "
-                "long data in the payload)."
-            )
+        names.check_subject_length(subject, self.max_subject_bytes, what=what)
 
     def check_message_fits(self, payload: bytes, headers: Mapping[str, str] | None,
                            what: str = "message") -> None:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from nats.js import api
 from nats.js import errors as js_errors
 
-from .errors import JslabTypeError, ValidationError
+from . import names
+from .errors import ValidationError
 from .messages import decode_payload, encode_payload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -33,20 +34,7 @@ _KEY_RE = re.compile(r"^[-/_=.a-zA-Z0-9>*]+$")
 
 
 def _check_key(key: Any, *, wildcards: bool = False) -> str:
-    if not isinstance(key, str):
-        raise JslabTypeError(f"a key is a str like 'user.42', not {type(key).__name__} {key!r}.")
-    ok = bool(_KEY_RE.match(key)) and ".." not in key and not key.startswith(".") \
-        and not key.endswith(".")
-    if ok and not wildcards and ("*" in key or ">" in key):
-        ok = False
-    if not ok:
-        raise ValidationError(
-            f"key {key!r} is not valid: keys use letters, digits and - / _ = . (dots separate "
-            "tokens, like subjects; no leading or trailing dot"
-            + (", and * or > only when watching" if not wildcards else "")
-            + "). Example: 'user.42.email'."
-        )
-    return key
+    return names.check_kv_key(key, wildcards=wildcards)
 
 
 @dataclass(frozen=True)
