@@ -1,7 +1,7 @@
 """Errors raised by jslab.
 
 Every error says what happened, why, and what to do next. This module imports nothing from
-the rest of jslab, so every layer can raise these.
+the rest of jslab (but the traceback renderer, lazily), so every layer can raise these.
 
 JetStream API errors become a `JetStreamError` subclass named for what went wrong, carrying
 the server's `err_code`, its `description` verbatim, and a `hint` in the kit's words:
@@ -73,6 +73,12 @@ __all__ = [
 
 class JslabError(Exception):
     """Base class of every error jslab raises."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython asks for this: show the learner's lines and the error, not the kit's frames.
+        from ._tracebacks import render
+
+        return render(self)
 
 
 class _DefaultMessage:
