@@ -14,11 +14,13 @@ processed them, so the next picture is true.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import datetime as _dt
 import json
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import arguments
 from .errors import ConsumerNotFoundError, JetStreamError, JslabError, ValidationError
@@ -28,7 +30,25 @@ if TYPE_CHECKING:
     from .messages import JsMessage
     from .session import Session
 
-__all__ = ["ANSWERS", "Deliveries"]
+__all__ = ["ANSWERS", "Deliveries", "DeliveryEvent"]
+
+#: Events kept per consumer (the oldest go first): enough for any lesson, bounded for soak runs.
+EVENTS_PER_CONSUMER = 100_000
+
+
+class DeliveryEvent(NamedTuple):
+    """One thing the kit saw happen to one delivery of one message.
+
+    ``kind`` is "delivered" (a fetch handed it out; ``num_delivered`` says which delivery),
+    or the answer sent: "ack", "ack_sync", "nak", "in_progress", "term". ``delay`` is a nak's
+    delay in seconds. ``time`` is wall-clock UTC.
+    """
+
+    time: _dt.datetime
+    seq: int
+    kind: str
+    num_delivered: int
+    delay: float | None = None
 
 # What each answer sends on the message's reply subject.
 ANSWERS = {"ack": b"+ACK", "ack_sync": b"+ACK", "nak": b"-NAK", "in_progress": b"+WPI",
@@ -49,6 +69,7 @@ class Deliveries:
         # (stream, consumer) -> reply subject of the last plain (unconfirmed) ack.
         self._unsettled: dict[tuple[str, str], str] = {}
         self._fetchers: dict[tuple[str, str], PullFetcher] = {}
+        self._events: dict[tuple[str, str], collections.deque[DeliveryEvent]] = {}
 
     # ------------------------------------------------------------------ the record
     def seen(self, stream: str) -> dict[str, dict[int, int]]:
@@ -56,11 +77,26 @@ class Deliveries:
         with self._lock:
             return {c: dict(s) for (st, c), s in self._seen.items() if st == stream}
 
+    def events(self, stream: str, consumer: str) -> list[DeliveryEvent]:
+        """What the kit saw happen to the deliveries of one consumer, oldest first."""
+        with self._lock:
+            return list(self._events.get((stream, consumer), ()))
+
+    def _log(self, key: tuple[str, str], events: Iterable[DeliveryEvent]) -> None:
+        with self._lock:
+            log = self._events.get(key)
+            if log is None:
+                log = self._events[key] = collections.deque(maxlen=EVENTS_PER_CONSUMER)
+            log.extend(events)
+
     def _record(self, stream: str, consumer: str, msgs: Iterable[JsMessage]) -> None:
+        now = _now()
         with self._lock:
             seen = self._seen.setdefault((stream, consumer), {})
             for m in msgs:
                 seen[m.seq] = m.num_delivered
+        self._log((stream, consumer),
+                  [DeliveryEvent(now, m.seq, "delivered", m.num_delivered) for m in msgs])
 
     def _done(self, m: JsMessage) -> None:
         with self._lock:
@@ -71,12 +107,13 @@ class Deliveries:
     async def forget(self, stream: str, consumer: str | None = None) -> None:
         """Drop the record of a deleted consumer (or of every consumer of a deleted stream)."""
         with self._lock:
-            keys = [k for k in set(self._seen) | set(self._fetchers) | set(self._unsettled)
+            keys = [k for k in {*self._seen, *self._fetchers, *self._unsettled, *self._events}
                     if k[0] == stream and (consumer is None or k[1] == consumer)]
             fetchers = []
             for k in keys:
                 self._seen.pop(k, None)
                 self._unsettled.pop(k, None)
+                self._events.pop(k, None)
                 f = self._fetchers.pop(k, None)
                 if f is not None:
                     fetchers.append(f)
@@ -126,6 +163,11 @@ class Deliveries:
                 await s.request(f"CONSUMER.INFO.{stream}.{consumer}", operation=op, context=ctx)
             raise
         msgs = [JsMessage(self, m) for m in raw]
+        if ack:
+            now = _now()
+            self._log(key, [e for m in msgs for e in (
+                DeliveryEvent(now, m.seq, "delivered", m.num_delivered),
+                DeliveryEvent(now, m.seq, ack, m.num_delivered))])
         if ack == "ack":
             # The fast path: plain acks go out with the next write (a snapshot settles them
             # first, so pictures stay true).
@@ -136,7 +178,8 @@ class Deliveries:
                 with self._lock:
                     self._unsettled[key] = raw[-1].reply
         elif ack == "ack_sync":
-            await asyncio.gather(*(self._send(m, "ack_sync", timeout=s.timeout) for m in msgs))
+            await asyncio.gather(*(self._send(m, "ack_sync", timeout=s.timeout, log=False)
+                                   for m in msgs))
         else:
             self._record(stream, consumer, msgs)
         return msgs
@@ -184,7 +227,7 @@ class Deliveries:
             )
 
     async def _send(self, m: JsMessage, kind: str, *, delay: float | None = None,
-                    reason: str | None = None, timeout: float = 2.0) -> None:
+                    reason: str | None = None, timeout: float = 2.0, log: bool = True) -> None:
         __tracebackhide__ = True  # keep learners' tracebacks short
         s = self._session
         key = (m.stream, m.consumer)
@@ -205,6 +248,9 @@ class Deliveries:
                 payload += b" " + reason.encode()
             await s.request_msg(m.reply, payload, timeout=timeout, operation=op, context=ctx,
                                 no_responders=lambda: _consumer_gone(m, kind))
+        if log:
+            self._log(key, [DeliveryEvent(_now(), m.seq, kind, m.num_delivered,
+                                          delay if kind == "nak" else None)])
         if kind != "in_progress":
             m._answered = kind
         if kind in ("ack", "ack_sync", "term"):
@@ -215,6 +261,10 @@ class Deliveries:
             fetchers, self._fetchers = list(self._fetchers.values()), {}
         for f in fetchers:
             await f.close()
+
+
+def _now() -> _dt.datetime:
+    return _dt.datetime.now(_dt.timezone.utc)
 
 
 def _checked(delay: Any, reason: Any, timeout: Any) -> tuple[float | None, str | None, float]:
