@@ -58,9 +58,10 @@ def encode_payload(data: Any) -> bytes:
     except ValueError as e:
         if "JSON compliant" in str(e) or "out of range float" in str(e).lower():
             raise ValidationError(
-                f"cannot publish a {type(data).__name__} that contains NaN or infinity: JSON has "
-                "no such numbers, so other clients could not read the message back. Replace "
-                "them (e.g. with None) before publishing, or publish text you format yourself."
+                f"cannot publish this payload (a {type(data).__name__}) with NaN or infinity: "
+                "JSON has no such numbers, so other clients could not read the message back. "
+                "Replace them (e.g. with None) before publishing, or publish text you format "
+                "yourself."
             ) from None
         raise JslabTypeError(
             f"cannot publish a {type(data).__name__}: {e}. A payload must be bytes, str, or a "

@@ -78,10 +78,13 @@ def publish_headers(headers: Mapping | None, msg_id: str | None, ttl: Any,
         if key in ("expected_stream", "expected_last_msg_id", "expected_last_subject_seq_subject"):
             if not isinstance(value, str) or not value or "\r" in value or "\n" in value:
                 raise ValidationError(f"{key} must be a non-empty one-line str, not {value!r}.")
-            if key == "expected_stream":
-                names.check_stream_name(value)
-            if key == "expected_last_subject_seq_subject":
-                names.check_filter_subject(value)
+            try:
+                if key == "expected_stream":
+                    names.check_stream_name(value)
+                if key == "expected_last_subject_seq_subject":
+                    names.check_filter_subject(value)
+            except (ValidationError, JslabTypeError) as e:
+                raise type(e)(f"{key}: {e}") from None
             hdrs[EXPECT_HEADERS[key]] = value
         else:
             hdrs[EXPECT_HEADERS[key]] = str(arguments.count(key, value, minimum=0))

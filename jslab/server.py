@@ -144,18 +144,29 @@ class _StoreLock:
                 "serves one nats-server at a time: stop that server first, or give this one "
                 "another store_dir."
             ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, json.dumps({"pid": os.getpid(), "name": name, "since": time.time()})
-                 .encode())
         self.fd = fd
+        self.note(name=name)
+
+    def note(self, **facts: object) -> None:
+        """Write who holds the lock (this process's pid, the server's name, pid and URL)."""
+        if self.fd is None:
+            return
+        info = {"pid": os.getpid(), "since": time.time(), **facts}
+        with contextlib.suppress(OSError, ValueError):
+            old = json.loads(self.path.read_text() or "{}")
+            info = {**old, **facts} if old.get("pid") == os.getpid() else info
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, json.dumps(info).encode(), 0)
 
     def holder(self) -> str:
         try:
             info = json.loads(self.path.read_text())
             since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info["since"]))
             who = "this process" if info["pid"] == os.getpid() else "another process"
-            return (f"jslab server {info['name']!r} of pid {info['pid']} ({who}), "
-                    f"locked since {since}")
+            server = (f" (nats-server pid {info['server_pid']}, {info['url']})"
+                      if "server_pid" in info else "")
+            return (f"jslab server {info['name']!r}{server}, started by pid {info['pid']} "
+                    f"({who}), locked since {since}")
         except (OSError, ValueError, KeyError, TypeError):
             return "another jslab server (it has not written its pid yet)"
 
@@ -465,6 +476,7 @@ class LocalServer:
             _write_private(self.config_path, self._config_text())
             self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
             self._res.proc = GuardedProcess([binary, "-c", str(self.config_path)], self.log_path)
+            self._res.lock.note(server_pid=self._res.proc.pid)
         except BaseException:
             self._res.lock.release()
             raise
@@ -501,6 +513,7 @@ class LocalServer:
             except (StopIteration, OSError, ValueError, KeyError, IndexError):
                 return False
             self._ports_ok = True
+            self._res.lock.note(url=self.url)
         path = "/healthz?js-enabled-only=true" if self.jetstream else "/healthz"
         try:
             with _HTTP.open(self.monitor_url + path, timeout=1) as r:

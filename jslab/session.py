@@ -125,6 +125,12 @@ def translate(exc: BaseException, operation: str = "",
     if isinstance(exc, nats.js.errors.ServiceUnavailableError) and not exc.err_code:
         # nats-py's answer when nobody answered a JetStream API request.
         return no_responders() if no_responders is not None else _no_jetstream(operation)
+    if isinstance(exc, nats.js.errors.NotFoundError) and not exc.err_code and not exc.code:
+        # nats-py's own lookup of the stream that captures a subject found none.
+        return StreamNotFoundError(
+            "no stream captures the subject", err_code=10059, status=404, operation=operation,
+            context=ctx, hint="No stream's subjects include it. Create one (lab.add_stream) "
+            "or pass stream= explicitly; lab.streams() lists what exists.")
     if isinstance(exc, nats.js.errors.APIError) and (exc.err_code or exc.code):
         return JetStreamError.from_api(err_code=exc.err_code, status=exc.code,
                                        description=exc.description, operation=operation,

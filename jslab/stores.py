@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from nats.js import api
 from nats.js import errors as js_errors
 
-from . import names
-from .errors import ValidationError
-from .messages import decode_payload, encode_payload
+from . import arguments, names
+from .errors import JslabTypeError, ValidationError
+from .messages import check_headers, decode_payload, encode_payload
 
 if TYPE_CHECKING:  # pragma: no cover
     from .lab import Lab
@@ -31,6 +31,18 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["KeyValue", "KvEntry", "ObjectStore"]
 
 _KEY_RE = re.compile(r"^[-/_=.a-zA-Z0-9>*]+$")
+
+
+def _value(value: Any) -> bytes:
+    try:
+        return encode_payload(value)
+    except (ValidationError, JslabTypeError) as e:
+        raise type(e)(f"value: {e}") from None
+
+
+def _flag(name: str, value: Any) -> None:
+    if not isinstance(value, bool):
+        raise JslabTypeError(f"{name} is True or False, not {value!r}.")
 
 
 def _check_key(key: Any, *, wildcards: bool = False) -> str:
@@ -98,13 +110,29 @@ class _Watch:
 
 
 def _check_config(config: dict[str, Any], kind: type, what: str) -> None:
-    """Refuse unknown fields (before any request); accept storage as a plain string."""
+    """Refuse unknown fields and bad values (before any request); storage may be a string."""
     fields = {f.name for f in dataclasses.fields(kind)} - {"bucket"}
     unknown = set(config) - fields
     if unknown:
         raise ValidationError(
             f"{what} has no field(s) {sorted(unknown)}; fields are {sorted(fields)}."
         )
+    for key in ("ttl", "limit_marker_ttl"):
+        if config.get(key) is not None:
+            config[key] = arguments.seconds(key, config[key], maximum=None)
+    for key in ("max_bytes", "max_value_size"):
+        if config.get(key) is not None:
+            config[key] = arguments.count(key, config[key], minimum=1, unlimited=-1)
+    if "replicas" in config:
+        config["replicas"] = arguments.count("replicas", config["replicas"], minimum=1,
+                                             maximum=5)
+    if "history" in config:
+        config["history"] = arguments.count("history", config["history"], minimum=1,
+                                            maximum=64, why="revisions kept per key")
+    if config.get("description") is not None and not isinstance(config["description"], str):
+        raise JslabTypeError(f"description is a str, not {config['description']!r}.")
+    if config.get("direct") is not None and not isinstance(config["direct"], bool):
+        raise JslabTypeError(f"direct is True or False, not {config['direct']!r}.")
     if isinstance(config.get("storage"), str):
         try:
             config["storage"] = api.StorageType(config["storage"].lower())
@@ -140,6 +168,9 @@ class _Bucket:
 
     def _run(self, coro: Any, op: str) -> Any:
         s = self._lab.session
+        if s.closed:
+            coro.close()  # never started: no "coroutine was never awaited" warning
+            s.check_open()
         return s.call(s.guard(coro, f"{self.kind} {self.bucket}: {op}", {"stream": self.stream}),
                       timeout=self.timeout)
 
@@ -156,10 +187,6 @@ class KeyValue(_Bucket):
     @classmethod
     def _create(cls, lab: Lab, bucket: str, config: dict[str, Any]) -> KeyValue:
         _check_config(config, api.KeyValueConfig, "a key-value bucket")
-        if "history" in config and not (isinstance(config["history"], int)
-                                         and 1 <= config["history"] <= 64):
-            raise ValidationError(f"history must be 1..64 (revisions kept per key), not "
-                                  f"{config['history']!r}.")
         return cls._open(lab, bucket, lab.session.js.create_key_value(bucket=bucket, **config),
                          "create")
 
@@ -170,21 +197,23 @@ class KeyValue(_Bucket):
     def put(self, key: str, value: Any) -> int:
         """Set ``key``; returns the new revision (the stream sequence)."""
         _check_key(key)
-        return self._run(self._h.put(key, encode_payload(value)), f"put {key}")
+        return self._run(self._h.put(key, _value(value)), f"put {key}")
 
     def create(self, key: str, value: Any) -> int:
         """Set ``key`` only if it does not exist (or was deleted); else WrongLastSequenceError."""
         _check_key(key)
-        return self._run(self._h.create(key, encode_payload(value)), f"create {key}")
+        return self._run(self._h.create(key, _value(value)), f"create {key}")
 
     def update(self, key: str, value: Any, last: int) -> int:
         """Set ``key`` only if its latest revision is ``last`` (optimistic concurrency)."""
         _check_key(key)
-        return self._run(self._h.update(key, encode_payload(value), last=last), f"update {key}")
+        last = arguments.count("last", last, minimum=0, why="0: the key must not exist yet")
+        return self._run(self._h.update(key, _value(value), last=last), f"update {key}")
 
     def get(self, key: str, revision: int | None = None) -> KvEntry | None:
         """The latest (or a given) revision of ``key``; None when missing or deleted."""
         _check_key(key)
+        revision = arguments.count("revision", revision, minimum=1, allow_none=True)
 
         async def go() -> Any:
             try:
@@ -222,6 +251,7 @@ class KeyValue(_Bucket):
     def watch(self, keys: str = ">", *, include_history: bool = False) -> _Watch:
         """Updates to ``keys`` (wildcards allowed) from now on, queued: ``w.next(timeout)``."""
         _check_key(keys, wildcards=True)
+        _flag("include_history", include_history)
         w = _Watch(self._lab, lambda e: _entry(self.bucket, e))
 
         async def go() -> None:
@@ -260,10 +290,22 @@ class ObjectStore(_Bucket):
         """Store ``data`` (bytes, str or JSON-able) under ``name``; returns its ObjectInfo."""
         if not isinstance(name, str) or not name:
             raise ValidationError(f"an object name is a non-empty str, not {name!r}.")
+        if description is not None and not isinstance(description, str):
+            raise JslabTypeError(f"description is a str, not {description!r}.")
+        if headers is not None:
+            if not isinstance(headers, dict):
+                raise JslabTypeError(f"headers is a dict of str to str, not {headers!r}.")
+            headers = check_headers(headers)
+        chunk_size = arguments.count("chunk_size", chunk_size, minimum=1, allow_none=True,
+                                     maximum=8 * 1024 * 1024)
+        try:
+            payload = encode_payload(data)
+        except (ValidationError, JslabTypeError) as e:
+            raise type(e)(f"data: {e}") from None
         meta = api.ObjectMeta(name=name, description=description, headers=headers)
         if chunk_size:
             meta.options = api.ObjectMetaOptions(max_chunk_size=chunk_size)
-        return self._run(self._h.put(name, encode_payload(data), meta=meta), f"put {name}")
+        return self._run(self._h.put(name, payload, meta=meta), f"put {name}")
 
     def get(self, name: str) -> bytes:
         """The object's bytes (raises ObjectNotFound-style errors with a hint when missing)."""
@@ -294,6 +336,7 @@ class ObjectStore(_Bucket):
 
     def watch(self, *, include_history: bool = False) -> _Watch:
         """Changes to objects' metadata from now on, queued: ``w.next(timeout)``."""
+        _flag("include_history", include_history)
         w = _Watch(self._lab, lambda info: info)
 
         async def go() -> None:

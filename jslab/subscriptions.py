@@ -10,13 +10,14 @@ nats-py calls its callbacks on jslab's loop thread; these callbacks only put mes
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import arguments, names
 from .config import consumer_config
-from .errors import ConsumerNotFoundError, JslabTypeError, ValidationError
+from .errors import ConsumerNotFoundError, JslabTypeError, StreamNotFoundError, ValidationError
 from .messages import CoreMessage, JsMessage, encode_payload
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,9 +141,22 @@ class PushSubscription(_QueuedSubscription):
         if idle_heartbeat is not None:
             idle_heartbeat = arguments.seconds("idle_heartbeat", idle_heartbeat, minimum=0.1,
                                                maximum=86400)
+        if ordered and durable is not None:
+            raise ValidationError(
+                "an ordered consumer is ephemeral (the client recreates it on every gap), so it "
+                "takes no durable name: drop durable=, or drop ordered=True for a durable push "
+                "consumer.")
         cfg = consumer_config(stream or "X", **config) if config else None
-        sub = cls(lab)
         s = lab.session
+        if durable is not None and stream is not None:
+            with contextlib.suppress(ConsumerNotFoundError, StreamNotFoundError):
+                info = lab.consumer_info(stream, durable)
+                if not info.config.deliver_subject:
+                    raise ValidationError(
+                        f"consumer {durable!r} on {stream!r} is a pull consumer (no "
+                        "deliver_subject): read it with lab.fetch(stream, consumer) or "
+                        "lab.consume(...), or subscribe with another durable name.")
+        sub = cls(lab)
         s.call(s.guard(
             sub._start(subject, stream=stream, durable=durable, queue=queue, ordered=ordered,
                        manual_ack=manual_ack, config=cfg, idle_heartbeat=idle_heartbeat),

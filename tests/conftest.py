@@ -22,3 +22,16 @@ def lab():
         lab = Lab(srv.url)
         yield lab
         lab.close()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Lines a test printed as "measured: ..." (counts, timings) at the end of the run."""
+    lines = []
+    for report in terminalreporter.stats.get("passed", []):
+        for line in (getattr(report, "capstdout", "") or "").splitlines():
+            if line.startswith("measured: "):
+                lines.append(line[len("measured: "):])
+    if lines:
+        terminalreporter.section("measured")
+        for line in sorted(lines):
+            terminalreporter.line(line)

@@ -171,7 +171,8 @@ def test_diffing_two_streams_is_refused(nats_server):
     async def scenario(nc, js):
         await js.add_stream(name="ONE", subjects=["one"])
         await js.add_stream(name="TWO", subjects=["two"])
-        return await collect_snapshot(session_of(nc), "ONE"), await collect_snapshot(session_of(nc), "TWO")
+        session = session_of(nc)
+        return await collect_snapshot(session, "ONE"), await collect_snapshot(session, "TWO")
 
     one, two = run(nats_server, scenario)
     with pytest.raises(ValueError, match="same stream"):

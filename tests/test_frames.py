@@ -74,7 +74,8 @@ def test_filters_start_limit(lab):
     lab.add_stream("FILTER", subjects=["filter.>"])
     for i in range(10):
         lab.publish(f"filter.{'eu' if i % 2 else 'us'}", {"i": i})
-    assert messages_frame(lab.session, "FILTER", subject="filter.eu")["seq"].tolist() == [2, 4, 6, 8, 10]
+    eu = messages_frame(lab.session, "FILTER", subject="filter.eu")
+    assert eu["seq"].tolist() == [2, 4, 6, 8, 10]
     assert messages_frame(lab.session, "FILTER", start=7)["seq"].tolist() == [7, 8, 9, 10]
     assert messages_frame(lab.session, "FILTER", limit=3)["seq"].tolist() == [1, 2, 3]
     assert messages_frame(lab.session, "FILTER", subject="filter.us", start=4, limit=2)[
