@@ -14,15 +14,16 @@ from nats.js import api
 
 from . import arguments
 from .config import consumer_config
+from .infos import ConsumerInfo
 
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["create", "merged_config", "pause_stamp"]
+__all__ = ["create", "info", "merged_config", "pause_stamp"]
 
 
 async def create(session: Session, stream: str, cfg: api.ConsumerConfig, action: str | None,
-                 operation: str) -> api.ConsumerInfo:
+                 operation: str) -> ConsumerInfo:
     """CONSUMER.CREATE with ``action`` "create" (refused if it exists with another config),
     "update" (refused if it does not exist) or None (create or update)."""
     req: dict[str, Any] = {"stream_name": stream, "config": cfg.as_dict()}
@@ -30,8 +31,16 @@ async def create(session: Session, stream: str, cfg: api.ConsumerConfig, action:
         req["action"] = action
     name = f"CONSUMER.CREATE.{stream}.{cfg.name}" if cfg.name else f"CONSUMER.CREATE.{stream}"
     ctx = {"stream": stream, "consumer": cfg.name or "ephemeral", "durable": cfg.durable_name}
-    return api.ConsumerInfo.from_response(
+    return ConsumerInfo.from_response(
         await session.request(name, req, operation=operation, context=ctx))
+
+
+async def info(session: Session, stream: str, name: str) -> ConsumerInfo:
+    """Consumer info once the plain acks sent so far are processed (true numbers)."""
+    await session.deliveries.settle()
+    return ConsumerInfo.from_response(await session.request(
+        f"CONSUMER.INFO.{stream}.{name}", operation=f"consumer info {stream}/{name}",
+        context={"stream": stream, "consumer": name}))
 
 
 def merged_config(stream: str, name: str, current: api.ConsumerConfig,

@@ -35,6 +35,7 @@ from .errors import (
     PublishError,
     ValidationError,
 )
+from .infos import PubAck
 from .messages import PublishResult, check_headers, encode_payload
 from .progress import Progress
 from .session import api_error, status_error
@@ -203,7 +204,13 @@ async def publish_one(session: Session, subject: str, payload: bytes,
             f"{NotConnectedError.default_message} ({op}). The message may or may not have been "
             "stored: publish again with the same msg_id to be sure it is stored once."
         ) from None
-    return _pub_ack(msg, op, ctx)
+    try:
+        ack = _pub_ack(msg, op, ctx)
+    except JetStreamError as e:
+        session.published(subject, e)
+        raise
+    session.published(subject, ack)
+    return ack
 
 
 def _pub_ack(msg: Any, op: str, ctx: Mapping[str, Any]) -> api.PubAck:
@@ -221,7 +228,7 @@ def _pub_ack(msg: Any, op: str, ctx: Mapping[str, Any]) -> api.PubAck:
     err = api_error(answer, op, ctx)
     if err is not None:
         raise err
-    return api.PubAck.from_response(answer)
+    return PubAck.from_response(answer)
 
 
 async def publish_many(session: Session, prepared: list[Prepared],
@@ -313,6 +320,12 @@ async def publish_many(session: Session, prepared: list[Prepared],
     if bar is not None:
         bar.update(state["answered"])
     stored = {i: seqs[i] for i in range(sent) if seqs[i]}
+    if session.on_publish:  # only when someone listens (a lab.diff block)
+        dup = set(duplicates)
+        for i in range(sent):
+            if i in refused or seqs[i]:
+                session.published(prepared[i][0], refused.get(i) or api.PubAck(
+                    stream=state["stream"], seq=seqs[i], duplicate=i in dup))
     if refused or stalled or sent < n:
         unanswered = [i for i in range(sent) if not seqs[i] and i not in refused]
         first = refused[min(refused)] if refused else None

@@ -25,26 +25,42 @@ from .errors import (
     SubjectsOverlapError,
     ValidationError,
 )
+from .infos import StreamInfo
 from .messages import StoredMessage, parse_header_block
 
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["add", "api_name", "get_request", "merged_config", "purge_request", "raw_api",
-           "stored_from_api", "stored_from_direct"]
+__all__ = ["add", "api_name", "get_request", "info", "merged_config", "purge_request",
+           "raw_api", "stored_from_api", "stored_from_direct", "update"]
 
 # Headers a direct get adds to every answer; the message's own headers are the rest.
 DIRECT_HEADERS = frozenset({"Nats-Stream", "Nats-Sequence", "Nats-Subject", "Nats-Time-Stamp",
                             "Nats-Num-Pending", "Nats-Last-Sequence", "Nats-UpTo-Sequence"})
 
 
-async def add(session: Session, cfg: api.StreamConfig) -> api.StreamInfo:
+async def add(session: Session, cfg: api.StreamConfig) -> StreamInfo:
     """Create a stream; a 10065 refusal names the stream that owns the subjects."""
     try:
-        return await session.guard(session.jsm.add_stream(cfg), f"add stream {cfg.name}",
-                                   {"stream": cfg.name, "subjects": cfg.subjects})
+        return StreamInfo.from_response(await session.request(
+            f"STREAM.CREATE.{cfg.name}", cfg.as_dict(), operation=f"add stream {cfg.name}",
+            context={"stream": cfg.name, "subjects": cfg.subjects}))
     except SubjectsOverlapError as e:
         raise await _explain_overlap(session, e, cfg) from None
+
+
+async def update(session: Session, cfg: api.StreamConfig) -> StreamInfo:
+    return StreamInfo.from_response(await session.request(
+        f"STREAM.UPDATE.{cfg.name}", cfg.as_dict(), operation=f"update stream {cfg.name}",
+        context={"stream": cfg.name}))
+
+
+async def info(session: Session, name: str, subjects_filter: str | None = None) -> StreamInfo:
+    """Stream info once the plain acks sent so far are processed (true consumer counts)."""
+    await session.deliveries.settle()
+    req = {"subjects_filter": subjects_filter} if subjects_filter else None
+    return StreamInfo.from_response(await session.request(
+        f"STREAM.INFO.{name}", req, operation=f"stream info {name}", context={"stream": name}))
 
 
 async def _explain_overlap(session: Session, e: JetStreamError,

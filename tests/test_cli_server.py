@@ -171,5 +171,5 @@ def test_a_store_dir_in_use_is_a_clean_error(tmp_path):
         out = subprocess.run([*JSLAB, "server", "--store", str(tmp_path)], capture_output=True,
                              text=True, timeout=60)
         assert out.returncode == 1 and "Traceback" not in out.stderr
-        assert f"is in use by jslab server 'jslab' of pid {first.proc.pid}" in out.stderr
+        assert f"started by pid {first.proc.pid} (another process)" in out.stderr
         first.stop()
