@@ -28,6 +28,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 
 from jslab.collect import collect_snapshot
 from jslab.server import LocalServer
+from jslab.session import Session
 from jslab.viz.tape import tape
 
 STREAM = "BENCH"
@@ -81,16 +82,18 @@ async def fill(url: str) -> None:
     await nc.close()
 
 
-async def snapshot_and_tape(url: str) -> float:
-    nc = await nats.connect(url)
+def snapshot_and_tape(url: str) -> float:
+    """What ``lab.snapshot(STREAM).tape()`` costs, rendered to PNG (the kit's own session)."""
+    session = Session([url], timeout=30)
+    session.connect()
     try:
         t0 = time.perf_counter()
-        snap = await collect_snapshot(nc, STREAM)
+        snap = session.call(collect_snapshot(session, STREAM), timeout=60)
         fig = tape(snap)
         fig.savefig(io.BytesIO(), format="png")
         took = time.perf_counter() - t0
     finally:
-        await nc.close()
+        session.close()
     assert snap.messages == N and len(snap.consumers) == CONSUMERS, snap
     return took
 
@@ -120,7 +123,7 @@ def main() -> None:
         asyncio.run(fill(srv.url))
         times = []
         for i in range(3):
-            times.append(asyncio.run(snapshot_and_tape(srv.url)))
+            times.append(snapshot_and_tape(srv.url))
             print(f"run {i + 1}: snapshot + tape + png {times[-1]:.3f} s", file=sys.stderr)
         rate = messages_per_s(srv.url)
     tape_s = statistics.median(times)

@@ -18,14 +18,19 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import JslabTypeError, MessageNotFoundError, ValidationError
+from .deliveries import ConsumerRecord
+from .errors import JslabError, JslabTypeError, MessageNotFoundError, ValidationError
 from .snapshot import ConsumerSnapshot, StreamSnapshot
 
-__all__ = ["check_window", "collect_snapshot", "parse_time"]
+__all__ = ["TAIL", "check_window", "collect_snapshot", "parse_time"]
 
 # Concurrent STREAM.MSG.GET requests in flight when direct get is not allowed.
 _MSG_GET_CHUNK = 256
 _ZERO_TIME = "0001-01-01T00:00:00Z"
+#: Sequences whose subjects "auto" loads at the end of a stream too long to load whole.
+TAIL = 200
+#: Removed sequences left of the window whose remembered subjects a snapshot carries.
+_REMOVED_LOOKBACK = 2000
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -137,20 +142,55 @@ def check_window(window: Any) -> tuple[int, int] | str | None:
     return int(lo), int(hi)
 
 
-def _resolve_window(window, first: int, last: int, messages: int,
-                    detail_limit: int) -> tuple[int, int] | None:
+def _resolve_window(window, first: int, last: int, messages: int, detail_limit: int,
+                    batched: bool = False) -> tuple[int, int] | None:
+    """The seqs whose subjects to load. "auto" is the whole stream when it spans at most
+    ``detail_limit`` seqs; a longer one gets its last ``TAIL`` seqs only when they come in
+    one batched direct get (never one request per message)."""
     window = check_window(window)
     if window is None or messages == 0 or last < first or detail_limit <= 0:
         return None
     if window == "auto":
-        return (first, last) if last - first + 1 <= detail_limit else None
+        if last - first + 1 <= detail_limit:
+            return first, last
+        if not batched:
+            return None
+        return max(first, last - min(TAIL, detail_limit) + 1), last
     lo, hi = window
     lo, hi = max(lo, first), min(hi, last)
     hi = min(hi, lo + detail_limit - 1)
     return (lo, hi) if lo <= hi else None
 
 
-def _consumer(info: dict, seen: Mapping[int, int] | None) -> ConsumerSnapshot:
+def _pending_and_given_up(seen: Mapping[int, int], floor: int, delivered: int,
+                          num_ack_pending: int, max_deliver: int | None
+                          ) -> tuple[dict[int, int], dict[int, int]]:
+    """Which of the deliveries the kit saw unanswered are still pending, which given up.
+
+    The server counts pending acks but does not name them. A seq the kit saw delivered and
+    did not answer is pending while the count leaves room for it; one delivered
+    ``max_deliver`` times that the count no longer includes (or that sits at or below the ack
+    floor) was given up by the server. When the count cannot tell, neither is claimed.
+    """
+    limit = max_deliver if max_deliver and max_deliver > 0 else None
+    open_ = {s: n for s, n in seen.items() if floor < s <= delivered}
+    spent = {s: n for s, n in open_.items() if limit is not None and n >= limit}
+    rest = {s: n for s, n in open_.items() if s not in spent}
+    below = {s: n for s, n in seen.items()
+             if s <= floor and limit is not None and n >= limit}
+    if num_ack_pending >= len(open_):
+        return open_, below
+    if num_ack_pending == len(rest):
+        return rest, {**below, **spent}
+    if num_ack_pending == 0:  # nothing pending: answered elsewhere, or given up
+        return {}, {**below, **spent}
+    if num_ack_pending > len(rest):  # some of the spent ones are still pending: which is open
+        return rest, below
+    return {}, below  # some were answered elsewhere: which ones is not known
+
+
+def _consumer(info: dict, seen: Mapping[int, int] | None, rec: ConsumerRecord | None,
+              start: tuple[int | None, str]) -> ConsumerSnapshot:
     cfg = info.get("config") or {}
     delivered = info.get("delivered") or {}
     floor = info.get("ack_floor") or {}
@@ -158,18 +198,20 @@ def _consumer(info: dict, seen: Mapping[int, int] | None) -> ConsumerSnapshot:
                                              if cfg.get("filter_subject") else [])
     floor_seq = floor.get("stream_seq", 0)
     delivered_seq = delivered.get("stream_seq", 0)
-    # A seq at or below the ack floor was acked (AckAll, or by another client).
-    unacked = sorted(s for s in (seen or {}) if floor_seq < s <= delivered_seq)
-    if not info.get("num_ack_pending"):
-        # Nothing is pending on the server: what the kit saw was acked elsewhere, or the
-        # consumer gave up on it (max_deliver reached) without moving the ack floor.
-        unacked = []
-    redelivered = {s: int(seen[s]) for s in unacked if int(seen[s]) > 1}
+    ack_policy = cfg.get("ack_policy", "none")
+    num_ack_pending = info.get("num_ack_pending", 0)
+    if ack_policy == "none":
+        pending, given_up = {}, {}
+    else:
+        pending, given_up = _pending_and_given_up(seen or {}, floor_seq, delivered_seq,
+                                                  num_ack_pending, cfg.get("max_deliver"))
+    unacked = sorted(pending)
+    redelivered = {s: int(n) for s, n in pending.items() if int(n) > 1}
     return ConsumerSnapshot(
         name=info.get("name") or cfg.get("durable_name") or cfg.get("name", ""),
         durable=bool(cfg.get("durable_name")),
         push=bool(cfg.get("deliver_subject")),
-        ack_policy=cfg.get("ack_policy", "none"),
+        ack_policy=ack_policy,
         deliver_policy=cfg.get("deliver_policy", "all"),
         replay_policy=cfg.get("replay_policy", "instant"),
         filter_subjects=tuple(filters),
@@ -177,7 +219,7 @@ def _consumer(info: dict, seen: Mapping[int, int] | None) -> ConsumerSnapshot:
         delivered_consumer_seq=delivered.get("consumer_seq", 0),
         ack_floor_stream_seq=floor_seq,
         ack_floor_consumer_seq=floor.get("consumer_seq", 0),
-        num_ack_pending=info.get("num_ack_pending", 0),
+        num_ack_pending=num_ack_pending,
         num_redelivered=info.get("num_redelivered", 0),
         num_waiting=info.get("num_waiting", 0),
         num_pending=info.get("num_pending", 0),
@@ -189,7 +231,60 @@ def _consumer(info: dict, seen: Mapping[int, int] | None) -> ConsumerSnapshot:
         pause_until=parse_time(cfg.get("pause_until")),
         unacked=tuple(unacked),
         redelivered=redelivered,
+        start_seq=start[0],
+        start_note=start[1],
+        created=parse_time(info.get("created")),
+        opt_start_seq=cfg.get("opt_start_seq"),
+        opt_start_time=parse_time(cfg.get("opt_start_time")),
+        acked=rec.acked.runs() if rec else (),
+        terminated=rec.terminated.runs() if rec else (),
+        kit_delivered=rec.delivered.runs() if rec else (),
+        given_up={s: int(n) for s, n in given_up.items()},
+        kit_saw_all=bool(rec and rec.saw_every_delivery(delivered.get("consumer_seq", 0))),
     )
+
+
+async def _start_of(session, stream: str, info: dict, rec: ConsumerRecord | None,
+                    last_seq: int) -> tuple[int | None, str]:
+    """Where a consumer starts on the stream, as far as it can be proven, and how it was found.
+
+    A consumer that has delivered nothing says it itself (its delivered stream seq is the one
+    before its start); the kit remembers that from the first time it saw the consumer.
+    Deliver all and by_start_sequence follow from the config; by_start_time is one lookup of
+    the first message at or after the time. Deliver new, last and last_per_subject are known
+    only if the kit saw the consumer before it delivered anything.
+    """
+    cfg = info.get("config") or {}
+    name = info.get("name") or cfg.get("durable_name") or cfg.get("name", "")
+    created = info.get("created")
+    policy = cfg.get("deliver_policy", "all")
+    delivered = info.get("delivered") or {}
+    if rec is not None and rec.start is not None:
+        return rec.start, rec.start_note
+    if policy == "all":
+        return 1, "deliver all"
+    if policy == "by_start_sequence" and cfg.get("opt_start_seq"):
+        return int(cfg["opt_start_seq"]), "opt_start_seq"
+    if not delivered.get("consumer_seq"):
+        start = int(delivered.get("stream_seq", 0)) + 1
+        note = "seen before its first delivery"
+    elif policy == "by_start_time" and cfg.get("opt_start_time"):
+        try:
+            answer = await session.request(
+                f"STREAM.MSG.GET.{stream}", {"start_time": cfg["opt_start_time"]},
+                operation=f"find the start of {stream}/{name}", context={"stream": stream})
+            start = int(answer["message"]["seq"])
+        except MessageNotFoundError:
+            start = last_seq + 1
+        except JslabError:
+            return None, "unknown: no message at opt_start_time could be read"
+        note = "first message at or after opt_start_time"
+    else:
+        # Deliver new/last/last_per_subject start where the stream ended when the consumer
+        # was made: only a consumer seen before its first delivery says where that was.
+        return None, "unknown: first seen after it had delivered"
+    session.deliveries.note_start(stream, name, created, start, note)
+    return start, note
 
 
 async def collect_snapshot(
@@ -203,8 +298,9 @@ async def collect_snapshot(
     """Snapshot ``stream`` and all its consumers through the lab's session.
 
     Plain acks sent so far are settled first, so the picture is true. ``window`` is "auto"
-    (whole stream when it spans at most ``detail_limit`` seqs), None, or a (first, last)
-    range whose subjects to load. Each consumer's deliveries the kit handed out and nobody
+    (whole stream when it spans at most ``detail_limit`` seqs, else the last 200 seqs when
+    the stream allows batched direct gets), None, or a (first, last) range whose subjects to
+    load. Each consumer's deliveries the kit handed out and nobody
     answered yet come from ``session.deliveries``, unless ``seen`` gives them
     (consumer name -> {stream seq: times delivered}).
 
@@ -213,8 +309,6 @@ async def collect_snapshot(
         (1, 3)
     """
     await session.deliveries.settle()
-    if seen is None:
-        seen = session.deliveries.seen(stream)
     info, consumers = await asyncio.gather(
         _stream_info(session, stream),
         session.paged(f"CONSUMER.LIST.{stream}", "consumers", f"list consumers of {stream}"))
@@ -224,17 +318,41 @@ async def collect_snapshot(
     messages = state.get("messages", 0)
     version = session.version or (0, 0, 0)
 
-    span = _resolve_window(window, first, last, messages, detail_limit)
+    direct = bool(cfg.get("allow_direct")) and version >= (2, 11, 0)
+    span = _resolve_window(window, first, last, messages, detail_limit, batched=direct)
     deleted = tuple(state.get("deleted") or ())
     seq_subjects: dict[int, str] = {}
+    deliveries = session.deliveries
     if span is not None:
         lo, hi = span
-        if cfg.get("allow_direct") and version >= (2, 11, 0):
+        if direct:
             seq_subjects = await _subjects_by_direct_get(session, stream, lo, hi)
         else:
             gone = set(deleted)
             wanted = [s for s in range(lo, hi + 1) if s not in gone]
             seq_subjects = await _subjects_by_msg_get(session, stream, wanted)
+        deliveries.remember_subjects(stream, seq_subjects)
+    # Subjects of removed seqs the kit remembers, near the window (or the end of a purged
+    # stream): the views draw them as hatched cells in their subject's colour.
+    removed: list[int] = []
+    if span is not None:
+        gone = set(deleted)
+        removed = [s for s in range(max(1, span[0] - _REMOVED_LOOKBACK), span[1] + 1)
+                   if s < first or s in gone]
+    elif messages == 0 and last > 0:
+        removed = list(range(max(1, last - _REMOVED_LOOKBACK), last + 1))
+    removed_subjects = deliveries.known_subjects(stream, removed)
+
+    records = {}
+    starts = {}
+    for c in consumers:
+        name = c.get("name", "")
+        records[name] = deliveries.record(stream, name, c.get("created"))
+        starts[name] = await _start_of(session, stream, c, records[name], last)
+        if records[name] is None:
+            records[name] = deliveries.record(stream, name, c.get("created"))
+    if seen is None:  # after the records: a record of an older consumer drops what it saw
+        seen = deliveries.seen(stream)
 
     return StreamSnapshot(
         name=cfg.get("name", stream),
@@ -260,7 +378,8 @@ async def collect_snapshot(
         deleted=deleted,
         subject_counts=state.get("subjects") or {},
         consumers=tuple(
-            sorted((_consumer(c, seen.get(c.get("name", ""))) for c in consumers),
+            sorted((_consumer(c, seen.get(c.get("name", "")), records[c.get("name", "")],
+                              starts[c.get("name", "")]) for c in consumers),
                    key=lambda c: c.name)
         ),
         taken_at=parse_time(info.get("ts")) or datetime.now(timezone.utc),
@@ -272,4 +391,5 @@ async def collect_snapshot(
         allow_rollup=bool(cfg.get("allow_rollup_hdrs", False)),
         compression=cfg.get("compression", "none") or "none",
         server_version=session.version_str,
+        removed_subjects=removed_subjects,
     )

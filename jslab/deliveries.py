@@ -14,12 +14,13 @@ processed them, so the next picture is true.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import collections
 import contextlib
 import datetime as _dt
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import arguments
@@ -30,10 +31,14 @@ if TYPE_CHECKING:
     from .messages import JsMessage
     from .session import Session
 
-__all__ = ["ANSWERS", "Deliveries", "DeliveryEvent"]
+__all__ = ["ANSWERS", "ConsumerRecord", "Deliveries", "DeliveryEvent", "SeqRanges"]
 
 #: Events kept per consumer (the oldest go first): enough for any lesson, bounded for soak runs.
 EVENTS_PER_CONSUMER = 100_000
+#: Runs of sequence numbers kept per record (acked, terminated, delivered): the lowest go first.
+RANGES_KEPT = 10_000
+#: Subjects of recent sequences remembered per stream (removed cells keep their colour).
+SUBJECTS_KEPT = 20_000
 
 
 class DeliveryEvent(NamedTuple):
@@ -58,6 +63,116 @@ ANSWERS = {"ack": b"+ACK", "ack_sync": b"+ACK", "nak": b"-NAK", "in_progress": b
 _FINAL = {"ack", "ack_sync", "nak", "term"}
 
 
+class SeqRanges:
+    """A set of sequence numbers kept as sorted runs ``[(first, last), ...]``: bounded memory.
+
+    Acking a million messages in order is one run. Past ``limit`` runs the lowest are dropped
+    and ``complete_from`` says from which sequence on the set is still complete.
+
+        >>> r = SeqRanges(); r.add_many([1, 2, 3, 7]); r.runs(), 2 in r, 5 in r
+        ([(1, 3), (7, 7)], True, False)
+    """
+
+    __slots__ = ("_firsts", "_lasts", "complete_from", "limit")
+
+    def __init__(self, limit: int = RANGES_KEPT) -> None:
+        self._firsts: list[int] = []
+        self._lasts: list[int] = []
+        self.limit = limit
+        self.complete_from = 0  # seqs below this may have been forgotten
+
+    def __contains__(self, seq: int) -> bool:
+        i = bisect.bisect_right(self._firsts, seq) - 1
+        return i >= 0 and seq <= self._lasts[i]
+
+    def __len__(self) -> int:
+        """How many sequence numbers the set holds."""
+        return sum(b - a + 1 for a, b in zip(self._firsts, self._lasts, strict=True))
+
+    def runs(self) -> list[tuple[int, int]]:
+        return list(zip(self._firsts, self._lasts, strict=True))
+
+    def add(self, first: int, last: int | None = None) -> None:
+        """Add the run ``first..last`` (one seq when ``last`` is None), merging neighbours."""
+        last = first if last is None else last
+        if last < first or last < self.complete_from:
+            return
+        first = max(first, self.complete_from)
+        f, ls = self._firsts, self._lasts
+        if not f or first > ls[-1] + 1:  # the common case: appending in order
+            f.append(first)
+            ls.append(last)
+        else:
+            i = bisect.bisect_left(ls, first - 1)  # first run that ends at or after first - 1
+            j = bisect.bisect_right(f, last + 1)  # runs before j start at or before last + 1
+            if i >= j:
+                f.insert(i, first)
+                ls.insert(i, last)
+            else:
+                f[i:j] = [min(first, f[i])]
+                ls[i:j] = [max(last, ls[j - 1])]
+        if len(f) > self.limit:
+            drop = len(f) - self.limit
+            self.complete_from = ls[drop - 1] + 1
+            del f[:drop], ls[:drop]
+
+    def add_many(self, seqs: Iterable[int]) -> None:
+        run: list[int] = []
+        for s in sorted(seqs):
+            if run and s <= run[1] + 1:
+                run[1] = max(run[1], s)
+                continue
+            if run:
+                self.add(run[0], run[1])
+            run = [s, s]
+        if run:
+            self.add(run[0], run[1])
+
+    def copy(self) -> SeqRanges:
+        other = SeqRanges(self.limit)
+        other._firsts, other._lasts = list(self._firsts), list(self._lasts)
+        other.complete_from = self.complete_from
+        return other
+
+
+class ConsumerRecord:
+    """What the kit itself saw of one consumer, for pictures that show only what is proven.
+
+    ``created`` is the consumer's creation time from the server (a consumer deleted and made
+    again under the same name is another consumer); ``start`` the stream sequence it starts at
+    (None: not known) and ``start_note`` how that was found. ``acked``, ``terminated`` and
+    ``delivered`` hold stream sequences; ``consumer_seqs`` the consumer sequences of every
+    delivery the kit received (all of them: the kit saw every delivery).
+    """
+
+    __slots__ = ("acked", "answered_elsewhere", "consumer_seqs", "created", "delivered",
+                 "start", "start_note", "terminated")
+
+    def __init__(self) -> None:
+        self.created: str | None = None
+        self.start: int | None = None
+        self.start_note = ""
+        self.acked = SeqRanges()
+        self.terminated = SeqRanges()
+        self.delivered = SeqRanges()
+        self.consumer_seqs = SeqRanges()
+        self.answered_elsewhere = False
+
+    def copy(self) -> ConsumerRecord:
+        other = ConsumerRecord()
+        other.created, other.start, other.start_note = self.created, self.start, self.start_note
+        other.acked, other.terminated = self.acked.copy(), self.terminated.copy()
+        other.delivered, other.consumer_seqs = self.delivered.copy(), self.consumer_seqs.copy()
+        other.answered_elsewhere = self.answered_elsewhere
+        return other
+
+    def saw_every_delivery(self, delivered_consumer_seq: int) -> bool:
+        """True when the kit received deliveries 1..``delivered_consumer_seq``, all of them."""
+        if delivered_consumer_seq <= 0:
+            return True
+        return self.consumer_seqs.runs() == [(1, delivered_consumer_seq)]
+
+
 class Deliveries:
     """Delivery and ack bookkeeping for one session; safe to use from any thread."""
 
@@ -70,6 +185,10 @@ class Deliveries:
         self._unsettled: dict[tuple[str, str], str] = {}
         self._fetchers: dict[tuple[str, str], PullFetcher] = {}
         self._events: dict[tuple[str, str], collections.deque[DeliveryEvent]] = {}
+        # (stream, consumer) -> what the kit saw of that consumer (see ConsumerRecord).
+        self._records: dict[tuple[str, str], ConsumerRecord] = {}
+        # stream -> {seq: subject} of recent sequences the kit saw (bounded, oldest first).
+        self._subjects: dict[str, dict[int, str]] = {}
 
     # ------------------------------------------------------------------ the record
     def seen(self, stream: str) -> dict[str, dict[int, int]]:
@@ -81,6 +200,89 @@ class Deliveries:
         """What the kit saw happen to the deliveries of one consumer, oldest first."""
         with self._lock:
             return list(self._events.get((stream, consumer), ()))
+
+    def record(self, stream: str, consumer: str, created: str | None = None
+               ) -> ConsumerRecord | None:
+        """A copy of what the kit saw of one consumer, or None when it saw nothing of it.
+
+        With ``created`` (the consumer's creation time, from its info): a record of an older
+        consumer of the same name is dropped, and a record not yet dated gets that date.
+        """
+        with self._lock:
+            rec = self._records.get((stream, consumer))
+            if rec is None:
+                return None
+            if created is not None:
+                if rec.created is None:
+                    rec.created = created
+                elif rec.created != created:
+                    del self._records[(stream, consumer)]
+                    self._seen.pop((stream, consumer), None)
+                    return None
+            return rec.copy()
+
+    def note_start(self, stream: str, consumer: str, created: str | None, start: int | None,
+                   note: str) -> None:
+        """Remember where a consumer starts (found once, e.g. while it had delivered nothing)."""
+        with self._lock:
+            rec = self._records.get((stream, consumer))
+            if rec is not None and created is not None and rec.created not in (None, created):
+                rec = None
+            if rec is None:
+                rec = self._records[(stream, consumer)] = ConsumerRecord()
+            rec.created = created if created is not None else rec.created
+            if rec.start is None:
+                rec.start, rec.start_note = start, note
+
+    def _rec(self, key: tuple[str, str]) -> ConsumerRecord:
+        rec = self._records.get(key)
+        if rec is None:
+            rec = self._records[key] = ConsumerRecord()
+        return rec
+
+    def _note_delivered(self, key: tuple[str, str], msgs: Iterable[JsMessage]) -> None:
+        """Record deliveries as runs of stream and consumer sequences; their subjects too."""
+        seqs, cseqs, subjects = [], [], {}
+        for m in msgs:
+            seqs.append(m.seq)
+            cseqs.append(m.consumer_seq)
+            subjects[m.seq] = m.subject
+        if not seqs:
+            return
+        with self._lock:
+            rec = self._rec(key)
+            rec.delivered.add_many(seqs)
+            rec.consumer_seqs.add_many(cseqs)
+            self._remember(key[0], subjects)
+
+    def _note_answer(self, key: tuple[str, str], seq: int, kind: str) -> None:
+        if kind not in ("ack", "ack_sync", "term"):
+            return
+        with self._lock:
+            rec = self._rec(key)
+            (rec.terminated if kind == "term" else rec.acked).add(seq)
+
+    # ------------------------------------------------------------------ subjects
+    def remember_subjects(self, stream: str, subjects: Mapping[int, str]) -> None:
+        """Remember the subjects of some sequences of ``stream`` (bounded: the oldest go)."""
+        if subjects:
+            with self._lock:
+                self._remember(stream, subjects)
+
+    def _remember(self, stream: str, subjects: Mapping[int, str]) -> None:
+        known = self._subjects.get(stream)
+        if known is None:
+            known = self._subjects[stream] = {}
+        known.update(subjects)
+        if len(known) > 2 * SUBJECTS_KEPT:
+            keep = sorted(known)[-SUBJECTS_KEPT:]
+            self._subjects[stream] = {s: known[s] for s in keep}
+
+    def known_subjects(self, stream: str, seqs: Iterable[int]) -> dict[int, str]:
+        """The subjects the kit remembers for these sequences of ``stream`` (some or none)."""
+        with self._lock:
+            known = self._subjects.get(stream) or {}
+            return {s: known[s] for s in seqs if s in known}
 
     def _log(self, key: tuple[str, str], events: Iterable[DeliveryEvent]) -> None:
         with self._lock:
@@ -97,6 +299,7 @@ class Deliveries:
                 seen[m.seq] = m.num_delivered
         self._log((stream, consumer),
                   [DeliveryEvent(now, m.seq, "delivered", m.num_delivered) for m in msgs])
+        self._note_delivered((stream, consumer), msgs)
 
     def _done(self, m: JsMessage) -> None:
         with self._lock:
@@ -107,10 +310,14 @@ class Deliveries:
     async def forget(self, stream: str, consumer: str | None = None) -> None:
         """Drop the record of a deleted consumer (or of every consumer of a deleted stream)."""
         with self._lock:
-            keys = [k for k in {*self._seen, *self._fetchers, *self._unsettled, *self._events}
+            keys = [k for k in {*self._seen, *self._fetchers, *self._unsettled, *self._events,
+                                *self._records}
                     if k[0] == stream and (consumer is None or k[1] == consumer)]
             fetchers = []
+            if consumer is None:
+                self._subjects.pop(stream, None)
             for k in keys:
+                self._records.pop(k, None)
                 self._seen.pop(k, None)
                 self._unsettled.pop(k, None)
                 self._events.pop(k, None)
@@ -151,10 +358,13 @@ class Deliveries:
         key = (stream, consumer)
         with self._lock:
             fetcher = self._fetchers.get(key)
+            first = fetcher is None
             if fetcher is None:
                 fetcher = self._fetchers[key] = PullFetcher(s.nc, stream, consumer, s.prefix)
         op = f"fetch {stream}/{consumer}"
         ctx = {"stream": stream, "consumer": consumer}
+        if first:
+            await self._learn_start(stream, consumer)
         try:
             raw = await s.guard(fetcher.fetch(batch, wait, max_bytes), op, ctx)
         except JetStreamError as e:
@@ -168,6 +378,7 @@ class Deliveries:
             self._log(key, [e for m in msgs for e in (
                 DeliveryEvent(now, m.seq, "delivered", m.num_delivered),
                 DeliveryEvent(now, m.seq, ack, m.num_delivered))])
+            self._note_delivered(key, msgs)
         if ack == "ack":
             # The fast path: plain acks go out with the next write (a snapshot settles them
             # first, so pictures stay true).
@@ -180,7 +391,10 @@ class Deliveries:
         elif ack == "ack_sync":
             await asyncio.gather(*(self._send(m, "ack_sync", timeout=s.timeout, log=False)
                                    for m in msgs))
-        else:
+        if ack and msgs:
+            with self._lock:
+                self._rec(key).acked.add_many(m.seq for m in msgs)
+        if not ack:
             self._record(stream, consumer, msgs)
         return msgs
 
@@ -251,10 +465,28 @@ class Deliveries:
         if log:
             self._log(key, [DeliveryEvent(_now(), m.seq, kind, m.num_delivered,
                                           delay if kind == "nak" else None)])
+            self._note_answer(key, m.seq, kind)
         if kind != "in_progress":
             m._answered = kind
         if kind in ("ack", "ack_sync", "term"):
             self._done(m)
+
+    async def _learn_start(self, stream: str, consumer: str) -> None:
+        """Before the kit's first fetch from a consumer: its creation time, and its start.
+
+        A consumer that has delivered nothing yet says where it starts: its delivered stream
+        sequence is the one before its start point (deliver new, last, by start sequence or
+        time are all resolved by the server this way). Errors are left to the fetch itself.
+        """
+        with contextlib.suppress(JslabError):
+            info = await self._session.request(f"CONSUMER.INFO.{stream}.{consumer}",
+                                               operation=f"consumer info {stream}/{consumer}")
+            delivered = info.get("delivered") or {}
+            start, note = None, ""
+            if not delivered.get("consumer_seq"):
+                start = int(delivered.get("stream_seq", 0)) + 1
+                note = "seen before its first delivery"
+            self.note_start(stream, consumer, info.get("created"), start, note)
 
     async def close(self) -> None:
         with self._lock:

@@ -26,12 +26,11 @@ from typing import Any
 
 import pandas as pd
 
-from . import names
+from . import formatting, names
 from .errors import JetStreamError, JslabError, MessageNotFoundError, ValidationError
 from .messages import _JSON_START, decode_payload, parse_header_block
 from .progress import Progress
 from .session import api_error, status_error
-from .viz.text import format_bytes, format_duration, subject_matches
 
 __all__ = ["consumers_frame", "messages_frame", "streams_frame"]
 
@@ -267,7 +266,7 @@ class _MsgGetReader:
                 return None  # deleted, expired or acked away: a gap, not an error
             raise api_error(body, f"get messages from {self.stream}", {"stream": self.stream})
         m = body["message"]
-        if self.subject and not subject_matches(m["subject"], self.subject):
+        if self.subject and not names.subject_matches(self.subject, m["subject"]):
             return None
         rows = self.rows
         rows.seq.append(m["seq"])
@@ -538,16 +537,12 @@ def _table(rows: list[tuple], columns: tuple[str, ...], *, ints: tuple[str, ...]
 
 def _limits(cfg: Mapping[str, Any]) -> str:
     """The limits a stream sets, as one short deterministic string ("none" when unlimited)."""
-    parts = []
-    for key, label in (("max_msgs", "max_msgs"), ("max_msgs_per_subject", "per_subject")):
-        if (cfg.get(key) or -1) > 0:
-            parts.append(f"{label}={cfg[key]:,}")
-    if (cfg.get("max_bytes") or -1) > 0:
-        parts.append(f"max_bytes={format_bytes(cfg['max_bytes'])}")
-    if cfg.get("max_age"):
-        parts.append(f"max_age={format_duration(cfg['max_age'] / 1e9)}")
-    if (cfg.get("max_msg_size") or -1) > 0:
-        parts.append(f"max_msg_size={format_bytes(cfg['max_msg_size'])}")
+    items = formatting.limit_items({
+        "max_msgs": cfg.get("max_msgs"), "max_msgs_per_subject": cfg.get("max_msgs_per_subject"),
+        "max_bytes": cfg.get("max_bytes"), "max_msg_size": cfg.get("max_msg_size"),
+        "max_age": (cfg.get("max_age") or 0) / 1e9,
+    })
+    parts = [f"{'per_subject' if k == 'max_msgs_per_subject' else k}={v}" for k, v in items]
     if parts and cfg.get("discard", "old") == "new":
         parts.append("discard=new")
     return " ".join(parts) or "none"

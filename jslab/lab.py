@@ -676,15 +676,16 @@ class Lab:
             ...     lab.fetch("ORDERS", "shipping", 2).ack()
             >>> d          # "shipping: ack floor 0 -> 2", and d.tape() draws before/after
         """
-        from .viz.diff import SnapshotDiff
+        from .viz.diff import SnapshotDiff, watch_publishes
 
         d = SnapshotDiff(self.snapshot(stream, window=window))
-        try:
-            yield d
-        finally:
-            # Also after an error: showing that a refused operation changed nothing teaches.
-            if not self.closed:
-                d._finish(self.snapshot(stream, window=window))
+        with watch_publishes(self.session, stream) as watch:  # what was not stored, too
+            try:
+                yield d
+            finally:
+                # Also after an error: showing that a refused operation changed nothing teaches.
+                if not self.closed:
+                    d._finish(self.snapshot(stream, window=window), watch.published)
 
 
 @atexit.register

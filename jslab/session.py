@@ -192,6 +192,8 @@ class Session:
         self.version: tuple[int, int, int] | None = None
         self.version_str = ""
         self.events_cb: Callable[[str], None] = lambda _text: None
+        # Told how each JetStream publish ended: cb(subject, the PubAck or the refusing error).
+        self.on_publish: list[Callable[[str, Any], None]] = []
         self._closed = False
         self._inflight: set[asyncio.Task] = set()
         self._inflight_lock = threading.Lock()
@@ -505,6 +507,12 @@ class Session:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    def published(self, subject: str, outcome: Any) -> None:
+        """Tell the ``on_publish`` callbacks how one publish ended (their errors are ignored)."""
+        for cb in list(self.on_publish):
+            with contextlib.suppress(Exception):
+                cb(subject, outcome)
 
     # ------------------------------------------------------------------ typed calls (nats-py)
     async def settled(self, coro: Awaitable[T]) -> T:

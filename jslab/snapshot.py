@@ -9,16 +9,27 @@ HTML, tape, diff, recorder, dashboard) draws from these objects and never from t
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
+from typing import Any
 
-__all__ = ["ConsumerSnapshot", "StreamSnapshot"]
+from .states import STATES, StateRun, consumer_states
+
+__all__ = ["STATES", "ConsumerSnapshot", "StateRun", "StreamSnapshot"]
+
+#: Removed sequences shown left of the first stored one (so removals show as gaps).
+_LEFT_PAD_MIN = 4
 
 
 def _frozen_map(d: Mapping | None) -> Mapping:
     return MappingProxyType(dict(d or {}))
+
+
+def _runs(runs) -> tuple[tuple[int, int], ...]:
+    return tuple((int(a), int(b)) for a, b in runs or ())
 
 
 @dataclass(frozen=True)
@@ -50,15 +61,46 @@ class ConsumerSnapshot:
     inactive_threshold: float | None = None  # seconds
     paused: bool = False
     pause_until: datetime | None = None
-    # What the kit saw through its own fetches: stream seqs delivered but not yet acked,
-    # and for those delivered more than once, how many times.
+    # What the kit saw through its own fetches: stream seqs delivered and waiting for an ack
+    # (the server counts them pending), and for those delivered more than once, how many times.
     unacked: tuple[int, ...] = ()
     redelivered: Mapping[int, int] = field(default_factory=dict)
+    # Where the consumer starts on the stream (None: not known) and how that was found.
+    start_seq: int | None = None
+    start_note: str = ""
+    created: datetime | None = None
+    opt_start_seq: int | None = None
+    opt_start_time: datetime | None = None
+    # What the kit saw happen, as runs of stream seqs (first, last): acks it sent, terms it
+    # sent, deliveries it received; seqs the server gave up on after max_deliver deliveries
+    # (-> how many); and whether the kit received every delivery this consumer made.
+    acked: tuple[tuple[int, int], ...] = ()
+    terminated: tuple[tuple[int, int], ...] = ()
+    kit_delivered: tuple[tuple[int, int], ...] = ()
+    given_up: Mapping[int, int] = field(default_factory=dict)
+    kit_saw_all: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filter_subjects", tuple(self.filter_subjects))
         object.__setattr__(self, "unacked", tuple(sorted(self.unacked)))
         object.__setattr__(self, "redelivered", _frozen_map(self.redelivered))
+        object.__setattr__(self, "given_up", _frozen_map(self.given_up))
+        for name in ("acked", "terminated", "kit_delivered"):
+            object.__setattr__(self, name, _runs(getattr(self, name)))
+
+    @property
+    def delivered_any(self) -> bool:
+        """True once the consumer delivered something (its delivered pointer means a seq)."""
+        return self.delivered_consumer_seq > 0
+
+    @property
+    def pending_known(self) -> bool:
+        """True when the kit knows exactly which seqs wait for an ack."""
+        return len(self.unacked) == self.num_ack_pending
+
+    def times(self, seq: int) -> int | None:
+        """How many times ``seq`` was delivered, when the kit saw it redelivered or given up."""
+        return self.redelivered.get(seq) or self.given_up.get(seq)
 
     @property
     def filter_label(self) -> str:
@@ -104,6 +146,9 @@ class StreamSnapshot:
     allow_rollup: bool = False
     compression: str = "none"
     server_version: str = ""
+    # Subjects of removed sequences that the kit remembers (its own fetches, publishes seen
+    # by a diff, earlier snapshots): removed cells keep their subject's colour.
+    removed_subjects: Mapping[int, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subjects", tuple(self.subjects))
@@ -111,6 +156,88 @@ class StreamSnapshot:
         object.__setattr__(self, "consumers", tuple(self.consumers))
         object.__setattr__(self, "subject_counts", _frozen_map(self.subject_counts))
         object.__setattr__(self, "seq_subjects", _frozen_map(self.seq_subjects))
+        object.__setattr__(self, "removed_subjects", _frozen_map(self.removed_subjects))
+        object.__setattr__(self, "_state_cache", {})
+
+    # ------------------------------------------------------------------ per sequence
+    def is_stored(self, seq: int) -> bool:
+        """True when ``seq`` is stored (inside first..last and not deleted)."""
+        if not self.messages or not self.first_seq <= seq <= self.last_seq:
+            return False
+        i = bisect.bisect_left(self.deleted, seq)
+        return not (i < len(self.deleted) and self.deleted[i] == seq)
+
+    def subject_of(self, seq: int) -> str | None:
+        """The subject of ``seq`` when known (loaded window, or remembered once removed)."""
+        return self.seq_subjects.get(seq) or self.removed_subjects.get(seq)
+
+    @property
+    def state_range(self) -> tuple[int, int] | None:
+        """The sequences the per-consumer states cover: the loaded window, widened to the
+        left (down to the lowest ack floor, and a few removed seqs) when it starts at the
+        stream's first seq. None when no window was loaded."""
+        if self.window is None:
+            return None
+        lo, hi = self.window
+        if lo <= self.first_seq:
+            lo = min([lo, *(c.ack_floor_stream_seq + 1 for c in self.consumers)])
+            lo = max(1, lo - max(_LEFT_PAD_MIN, (hi - lo + 1) // 4))
+        return lo, hi
+
+    def consumer_states(self, consumer: str | ConsumerSnapshot, lo: int | None = None,
+                        hi: int | None = None) -> tuple[StateRun, ...]:
+        """Runs of (first, last, state) for one consumer over ``lo..hi`` (default:
+        ``state_range``); state names are the keys of ``jslab.snapshot.STATES``.
+
+            >>> snap.consumer_states("shipping")
+            (StateRun(first=1, last=3, state='acked'), StateRun(first=4, last=5, ...))
+        """
+        c = consumer if isinstance(consumer, ConsumerSnapshot) else self.consumer(consumer)
+        if lo is None or hi is None:
+            span = self.state_range
+            if span is None:
+                return ()
+            lo, hi = span
+        cache: dict = self._state_cache  # type: ignore[attr-defined]
+        key = (c.name, lo, hi)
+        runs = cache.get(key)
+        if runs is None:
+            runs = cache[key] = consumer_states(self, c, lo, hi)
+        return runs
+
+    @property
+    def states(self) -> Mapping[str, tuple[StateRun, ...]]:
+        """Each consumer's states over ``state_range`` (empty without a loaded window)."""
+        return MappingProxyType({c.name: self.consumer_states(c) for c in self.consumers})
+
+    def state_at(self, consumer: str, seq: int) -> str | None:
+        """The state of one consumer on one seq of ``state_range`` (None outside it)."""
+        for run in self.consumer_states(consumer):
+            if run.first <= seq <= run.last:
+                return run.state
+        return None
+
+    def states_frame(self) -> Any:
+        """One row per sequence of ``state_range``: seq, subject, stored, then one column per
+        consumer with its state's name (a pandas DataFrame).
+
+            >>> snap.states_frame().head()
+        """
+        import pandas as pd
+
+        span = self.state_range
+        seqs = list(range(span[0], min(span[1], self.last_seq) + 1)) if span else []
+        data: dict[str, list] = {
+            "seq": seqs,
+            "subject": [self.subject_of(s) for s in seqs],
+            "stored": [self.is_stored(s) for s in seqs],
+        }
+        for c in self.consumers:
+            column: list[str] = []
+            for run in self.consumer_states(c):
+                column += [run.state] * (run.last - run.first + 1)
+            data[c.name] = column
+        return pd.DataFrame(data)
 
     def consumer(self, name: str) -> ConsumerSnapshot:
         for c in self.consumers:

@@ -98,7 +98,10 @@ def test_small_stream_has_cells_labels_and_marks():
     assert n_paths(fig, "gaps") == len(snap.deleted) == 2
     assert n_paths(fig, "subject:orders.new") == snap.subject_counts["orders.new"]
     assert "×2" in words  # billing saw seq 6 twice
-    assert n_paths(fig, "ack-pending") == 2  # billing's unacked 6 and 8
+    assert n_paths(fig, "state:pending") == 1  # billing's 8
+    assert n_paths(fig, "state:redelivered") == 1  # billing's 6, delivered twice
+    assert n_paths(fig, "state:terminated") == 1  # billing termed 3
+    assert n_paths(fig, "state:acked_above_floor") == 1  # billing acked 7 above its floor 5
     assert "4 unprocessed" in words and "8 unprocessed" in words
     assert fig.get_facecolor()[:3] == (1.0, 1.0, 1.0)
     assert render(fig).startswith(b"\x89PNG")
@@ -109,7 +112,8 @@ def test_filtered_consumer_marks_only_matching_seqs_unprocessed():
                 5: "orders.paid", 6: "orders.new"}
     c = consumer("pay", delivered=2, floor=2, pending=2, filter_subjects=("orders.paid",))
     fig = tape(stream(subjects, consumers=(c,)))
-    assert n_paths(fig, "unprocessed") == 2  # seqs 4 and 5, not 3 or 6
+    assert n_paths(fig, "state:unprocessed") == 2  # seqs 4 and 5, not 3 or 6
+    assert n_paths(fig, "state:not_matched") == 3  # the orders.new ones
     assert "orders.paid · ack explicit" in texts(fig)
 
 
@@ -117,7 +121,7 @@ def test_wildcard_filters_match_like_the_server():
     subjects = {1: "orders.eu.new", 2: "orders.us.new", 3: "orders.eu.paid", 4: "audit.x"}
     c = consumer("eu", pending=3, filter_subjects=("orders.*.new", "orders.eu.>"))
     fig = tape(stream(subjects, consumers=(c,)))
-    assert n_paths(fig, "unprocessed") == 3
+    assert n_paths(fig, "state:unprocessed") == 3
 
 
 def test_work_queue_shows_acked_messages_as_removed():
@@ -129,7 +133,10 @@ def test_work_queue_shows_acked_messages_as_removed():
     fig = tape(snap)
     assert fig.axes[0].get_xlim() == (0.5, 10.5)  # widened to the ack floor
     assert n_paths(fig, "gaps") == 5  # 1..4 below first_seq, 6 inside
-    assert "2 pending" in texts(fig)  # count, since the kit did not see the deliveries
+    # The kit saw none of the deliveries, but the server's count proves both stored seqs
+    # between the floor and the delivered pointer wait for an ack.
+    assert n_paths(fig, "state:pending") == 2
+    assert n_paths(fig, "state:unprocessed") == 3
     assert "ORDERS · workqueue" in texts(fig)
 
 
@@ -139,7 +146,8 @@ def test_interest_stream_removals_are_gaps():
           consumer("b", delivered=2, floor=2, pending=3))
     fig = tape(stream(subjects, first=3, last=5, consumers=cs, retention="interest"))
     assert n_paths(fig, "gaps") == 2
-    assert n_paths(fig, "ack-floor") == 2
+    assert n_paths(fig, "state:pending") == 3  # a: 3 pending, and 3..5 is all it delivered
+    assert n_paths(fig, "state:unprocessed") == 3  # b: delivered up to 2
 
 
 def test_window_limits_the_cells():

@@ -10,10 +10,11 @@ import pytest
 from _raw import run, session_of, settle
 from nats.js.api import AckPolicy, ConsumerConfig
 
+from jslab import formatting
 from jslab.collect import collect_snapshot
+from jslab.names import subject_matches
 from jslab.snapshot import ConsumerSnapshot, StreamSnapshot
 from jslab.viz import render_html, render_text
-from jslab.viz.text import compact_ranges, format_duration, subject_matches
 
 
 async def orders_scenario(nc, js):
@@ -82,10 +83,20 @@ def test_text_tape(orders):
     tape = lines[lines.index("Tape  seq 1..12"):]
     assert tape[1] == "  seq          1        10"
     assert tape[2] == "  stream       aba...ab.bab"
-    assert tape[3] == "  paid"  # nothing delivered yet
-    # floor at 1, 2 redelivered and pending, 3 acked out of order, 7 pending
-    assert tape[4] == "  shipping     |R+   *"
-    assert tape[5] == "  subjects: a=orders.new, b=orders.paid"
+    # paid (orders.paid only) delivered nothing yet: its seqs are unprocessed, the others
+    # not for it; the removed seqs' subjects are not known to the kit.
+    assert tape[3] == "  paid         _o_..._o.o_o"
+    # shipping was driven with raw nats-py, so the kit saw neither the ack of 1 nor of 3:
+    # both are done (the server says so) but "not seen by the kit"; 2 was redelivered and
+    # waits, 7 waits, the rest is unprocessed.
+    assert tape[4] == "  shipping     ~R~...*o.ooo"
+    assert tape[5] == "  subjects: a=orders.new, b=orders.paid   . removed"
+    legend = "\n".join(tape[6:])
+    for state in ("not for this consumer", "done, not seen by the kit", "ack pending",
+                  "redelivered", "unprocessed", "removed from the stream"):
+        assert state in legend
+    for absent in ("before its start point", "terminated", "given up", "= acked"):
+        assert absent not in legend  # the key lists only what the tape shows
 
 
 def test_text_is_deterministic_and_narrow(orders):
@@ -208,10 +219,35 @@ def test_empty_and_wide_streams():
 
 
 def test_helpers():
-    assert compact_ranges([9, 4, 5, 6]) == "4-6, 9"
-    assert compact_ranges([1, 2, 5]) == "1, 2, 5"
-    assert compact_ranges(range(0, 40, 2), limit=3) == "0, 2, 4, … (+17 more)"
-    assert [format_duration(x) for x in (1, 0.5, 120, 5400, 0)] == ["1s", "500ms", "2m",
-                                                                     "1h30m", "0s"]
-    assert subject_matches("a.b.c", "a.>") and subject_matches("a.b", "a.*")
-    assert not subject_matches("a", "a.>") and not subject_matches("a.b.c", "a.*")
+    assert formatting.seq_ranges([9, 4, 5, 6]) == "4-6, 9"
+    assert formatting.seq_ranges([1, 2, 5]) == "1, 2, 5"
+    assert formatting.seq_ranges(range(0, 40, 2), limit=3) == "0, 2, 4, … (+17 more)"
+    assert [formatting.duration(x) for x in (1, 0.5, 120, 5400, 0, 90)] == [
+        "1s", "500ms", "2m", "1h30m", "0s", "1m30s"]
+    assert [formatting.size(x) for x in (300, 1024, 5000, 3 * 1024 ** 2)] == [
+        "300 B", "1 KiB", "4.9 KiB", "3 MiB"]
+    assert formatting.setting("max_msgs", -1) == "unlimited"
+    assert formatting.setting("max_age", 90) == "1m30s"
+    assert subject_matches("a.>", "a.b.c") and subject_matches("a.*", "a.b")
+    assert not subject_matches("a.>", "a") and not subject_matches("a.*", "a.b.c")
+
+
+def test_one_format_everywhere():
+    """max_age 90 s and 1,024 bytes read the same in the text, the HTML, the tape's title
+    and the DataFrame of streams."""
+    from jslab.viz.tape import _title
+
+    snap = _snap(max_age=90.0, max_bytes=1024, first_seq=1, last_seq=1, messages=1,
+                 bytes=1024, subject_counts={"s.a": 1})
+    text, page, title = render_text(snap), render_html(snap), _title(snap)
+    for where in (text, page, title):
+        assert "1m30s" in where and "1 KiB" in where, where
+    assert "max_age=1m30s" in text and "max_bytes=1 KiB" in text
+    assert "max_bytes=1 KiB · max_age=1m30s" in title
+
+
+def test_one_format_in_frames_too(lab):
+    lab.add_stream("F", subjects=["f.>"], max_age=90, max_bytes=1024)
+    row = lab.streams().set_index("name").loc["F"]
+    assert row["limits"] == "max_bytes=1 KiB max_age=1m30s"
+    assert "max_age=1m30s" in str(lab.snapshot("F"))

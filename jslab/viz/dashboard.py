@@ -18,11 +18,11 @@ from typing import Any
 import ipywidgets as widgets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from .. import names
+from .. import formatting, names
 from ..errors import ValidationError
 from ._background import LabThread
 from .tape import tape
-from .text import compact_ranges, render_text
+from .text import render_text
 
 __all__ = ["Dashboard", "dashboard"]
 
@@ -233,7 +233,7 @@ class Dashboard(LabThread):
             if not self.batch:
                 self.batch = None
                 return f"{consumer}: nothing to fetch"
-            return f"{consumer} fetched seq {compact_ranges(self.batch.seqs)}"
+            return f"{consumer} fetched seq {formatting.seq_ranges(self.batch.seqs)}"
         self._act(go, "")
 
     def _settle(self, kind: str) -> str:
@@ -241,7 +241,7 @@ class Dashboard(LabThread):
             raise ValidationError("no fetched batch: press Fetch first.")
         batch, self.batch = self.batch, None
         getattr(batch, kind)()
-        return f"{kind} seq {compact_ranges(batch.seqs)}"
+        return f"{kind} seq {formatting.seq_ranges(batch.seqs)}"
 
     def _on_ack(self, _button=None) -> None:
         self._act(lambda: self._settle("ack"), "")

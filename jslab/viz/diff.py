@@ -11,15 +11,20 @@ allow it, says why sequences left the stream (limits, purge, work-queue or inter
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import bisect
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
-from ..errors import JslabError
+from .. import formatting
+from ..errors import JetStreamError, JslabError
+from ..names import subject_matches
 from ..snapshot import ConsumerSnapshot, StreamSnapshot
-from .text import compact_ranges, format_bytes
+from ..states import STATES
 
-__all__ = ["Change", "SnapshotDiff", "diff_snapshots"]
+__all__ = ["Change", "PublishWatch", "SnapshotDiff", "diff_snapshots", "watch_publishes"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class Change:
 
 
 def _set(seqs: Iterable[int]) -> str:
-    return "{" + compact_ranges(seqs) + "}"
+    return "{" + formatting.seq_ranges(seqs) + "}"
 
 
 def _removal_reason(before: StreamSnapshot, after: StreamSnapshot, removed: set[int]) -> str:
@@ -84,7 +89,8 @@ def _stream_changes(b: StreamSnapshot, a: StreamSnapshot) -> list[Change]:
                 "deny_delete", "deny_purge", "allow_rollup", "discard_new_per_subject"):
         vb, va = getattr(b, key), getattr(a, key)
         if vb != va:
-            add("config", f"{key} {vb} -> {va}", vb, va)
+            add("config", f"{key} {formatting.setting(key, vb)} -> {formatting.setting(key, va)}",
+                vb, va)
     if b.subjects != a.subjects:
         add("config", f"subjects {', '.join(b.subjects)} -> {', '.join(a.subjects)}",
             b.subjects, a.subjects)
@@ -103,7 +109,19 @@ def _stream_changes(b: StreamSnapshot, a: StreamSnapshot) -> list[Change]:
         removed |= {s for s in head_cut if s not in gone_before}
     new_gaps = {s for s in gone_after - gone_before if s <= b.last_seq}
     removed |= new_gaps
-    reason = _removal_reason(b, a, removed)
+    # Published in between and already gone again (limits, work queue, interest).
+    fresh_runs = []
+    if a.last_seq > b.last_seq:
+        top = min(a.first_seq - 1, a.last_seq)
+        if top > b.last_seq:
+            fresh_runs.append((b.last_seq + 1, top))
+        lo = max(b.last_seq + 1, a.first_seq)
+        inner = a.deleted[bisect.bisect_left(a.deleted, lo):
+                          bisect.bisect_right(a.deleted, a.last_seq)]
+        fresh_runs += [(x, x) for x in inner]
+    fresh = sum(y - x + 1 for x, y in fresh_runs)
+    sample = {x for x, _ in fresh_runs[:50]}
+    reason = _removal_reason(b, a, removed | sample)
     why = f" ({reason})" if reason else ""
 
     if a.first_seq != b.first_seq:
@@ -111,15 +129,27 @@ def _stream_changes(b: StreamSnapshot, a: StreamSnapshot) -> list[Change]:
             a.first_seq)
     if new_gaps:
         add("deleted", f"deleted +{_set(new_gaps)}{why}", sorted(b.deleted), sorted(a.deleted))
+    if fresh:
+        runs = sorted(fresh_runs)
+        merged: list[tuple[int, int]] = []
+        for x, y in runs:
+            if merged and x <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], y))
+            else:
+                merged.append((x, y))
+        add("removed_new", f"published and removed again {{{formatting.runs_text(merged)}}}"
+                           f"{why}", None, fresh)
     if a.messages != b.messages:
-        add("messages", f"messages {b.messages:,} -> {a.messages:,}", b.messages, a.messages)
+        add("messages", f"messages {formatting.count(b.messages)} -> "
+                        f"{formatting.count(a.messages)}", b.messages, a.messages)
     if a.bytes != b.bytes:
-        add("bytes", f"bytes {format_bytes(b.bytes)} -> {format_bytes(a.bytes)}", b.bytes,
+        add("bytes", f"bytes {formatting.size(b.bytes)} -> {formatting.size(a.bytes)}", b.bytes,
             a.bytes)
     for subject in sorted(set(b.subject_counts) | set(a.subject_counts)):
         nb, na = b.subject_counts.get(subject, 0), a.subject_counts.get(subject, 0)
         if nb != na:
-            add("subject_count", f"subject {subject} {nb:,} -> {na:,}", nb, na)
+            add("subject_count", f"subject {subject} {formatting.count(nb)} -> "
+                                 f"{formatting.count(na)}", nb, na)
     return out
 
 
@@ -158,8 +188,8 @@ def _consumer_changes(b: ConsumerSnapshot, a: ConsumerSnapshot) -> list[Change]:
             line += " (" + ", ".join(f"{s} x{n}" for s, n in sorted(again.items())) + ")"
         add("redelivered", line, b.num_redelivered, a.num_redelivered)
     if b.num_pending != a.num_pending:
-        add("unprocessed", f"unprocessed {b.num_pending:,} -> {a.num_pending:,}",
-            b.num_pending, a.num_pending)
+        add("unprocessed", f"unprocessed {formatting.count(b.num_pending)} -> "
+                           f"{formatting.count(a.num_pending)}", b.num_pending, a.num_pending)
     if b.num_waiting != a.num_waiting:
         add("waiting", f"waiting pulls {b.num_waiting} -> {a.num_waiting}", b.num_waiting,
             a.num_waiting)
@@ -171,8 +201,97 @@ def _consumer_changes(b: ConsumerSnapshot, a: ConsumerSnapshot) -> list[Change]:
     return out
 
 
-def diff_snapshots(before: StreamSnapshot, after: StreamSnapshot) -> list[Change]:
+# Transitions worth a line: what a consumer newly did to a seq it had before.
+_REPORTED = ("acked", "acked_above_floor", "terminated", "given_up", "redelivered", "pending")
+
+
+def _state_changes(before: StreamSnapshot, after: StreamSnapshot, b: ConsumerSnapshot,
+                   a: ConsumerSnapshot) -> list[Change]:
+    """Seqs whose state the consumer changed, grouped by the new state (same picture as the
+    tapes: the states come from the snapshots)."""
+    sb, sa = before.state_range, after.state_range
+    if sb is None or sa is None:
+        return []
+    lo, hi = max(sb[0], sa[0]), min(sb[1], sa[1])
+    if lo > hi:
+        return []
+
+    def per_seq(snap: StreamSnapshot, c: ConsumerSnapshot) -> dict[int, str]:
+        out = {}
+        for run in snap.consumer_states(c, lo, hi):
+            for seq in range(run.first, run.last + 1):
+                out[seq] = run.state
+        return out
+
+    old, new = per_seq(before, b), per_seq(after, a)
+    moved: dict[str, list[int]] = {}
+    for seq, state in new.items():
+        if state != old.get(seq) and state in _REPORTED:
+            moved.setdefault(state, []).append(seq)
+    out = []
+    for state in _REPORTED:
+        seqs = moved.get(state)
+        if not seqs:
+            continue
+        label = STATES[state].label
+        if state in ("redelivered", "given_up"):
+            label = label.replace(" ×N", "")
+            what = ", ".join(f"{s} (x{a.times(s)})" for s in seqs[:12])
+        else:
+            what = formatting.seq_ranges(seqs)
+        out.append(Change("state", a.name, f"{a.name}: now {label}: {what}", None,
+                          tuple(seqs)))
+    return out
+
+
+def _publish_changes(stream: StreamSnapshot, published: Sequence[tuple[str, Any]]
+                     ) -> list[Change]:
+    """Publishes inside the block that the stream did not store: duplicates and refusals."""
+    mine = [(s, o) for s, o in published if _belongs(stream, s, o)]
+    out: list[Change] = []
+    dups = [(s, o) for s, o in mine if not isinstance(o, BaseException)
+            and getattr(o, "duplicate", False)]
+    if dups:
+        where = ", ".join(f"{s} (a copy of seq {o.seq})" for s, o in dups[:6])
+        more = f", … (+{len(dups) - 6} more)" if len(dups) > 6 else ""
+        window = formatting.duration(stream.duplicate_window)
+        out.append(Change("not_stored", "stream",
+                          f"stream: not stored, answered duplicate (same msg id within the "
+                          f"{window} duplicate_window): {len(dups)} publish"
+                          f"{'es' if len(dups) > 1 else ''} to {where}{more}",
+                          None, len(dups)))
+    refused: dict[str, list[str]] = {}
+    for s, o in mine:
+        if isinstance(o, BaseException):
+            reason = getattr(o, "description", "") or str(o).split("\n")[0]
+            code = getattr(o, "err_code", None)
+            refused.setdefault(f"{reason} [{code}]" if code else reason, []).append(s)
+    for reason, subjects in refused.items():
+        shown = ", ".join(subjects[:6]) + (f", … (+{len(subjects) - 6} more)"
+                                            if len(subjects) > 6 else "")
+        out.append(Change("not_stored", "stream",
+                          f"stream: not stored, refused ({reason}): {len(subjects)} publish"
+                          f"{'es' if len(subjects) > 1 else ''} to {shown}", None,
+                          len(subjects)))
+    return out
+
+
+def _belongs(stream: StreamSnapshot, subject: str, outcome: Any) -> bool:
+    name = getattr(outcome, "stream", None)
+    if isinstance(name, str) and name:
+        return name == stream.name
+    ctx = getattr(outcome, "context", None) or {}
+    if ctx.get("stream"):
+        return ctx["stream"] == stream.name
+    return any(subject_matches(f, subject) for f in stream.subjects)
+
+
+def diff_snapshots(before: StreamSnapshot, after: StreamSnapshot, *,
+                   published: Sequence[tuple[str, Any]] = ()) -> list[Change]:
     """Every difference from ``before`` to ``after``: stream first, then consumers by name.
+
+    ``published`` lists the publishes made in between as (subject, outcome) pairs, the outcome
+    a PubAck or the error that refused it: those the stream did not store are listed too.
 
         >>> [c.line for c in diff_snapshots(before, after)]
         ['stream: messages 3 -> 5', 'shipping: ack floor 3 -> 5']
@@ -182,7 +301,7 @@ def diff_snapshots(before: StreamSnapshot, after: StreamSnapshot) -> list[Change
             f"cannot diff stream {before.name!r} against stream {after.name!r}: take both "
             "snapshots of the same stream"
         )
-    changes = _stream_changes(before, after)
+    changes = _stream_changes(before, after) + _publish_changes(after, published)
     old = {c.name: c for c in before.consumers}
     new = {c.name: c for c in after.consumers}
     for name in sorted(new.keys() - old.keys()):
@@ -191,7 +310,46 @@ def diff_snapshots(before: StreamSnapshot, after: StreamSnapshot) -> list[Change
         changes.append(Change("consumer_removed", name, f"consumer removed: {name}"))
     for name in sorted(old.keys() & new.keys()):
         changes += _consumer_changes(old[name], new[name])
+        if (old[name].created, old[name].name) == (new[name].created, new[name].name):
+            changes += _state_changes(before, after, old[name], new[name])
     return changes
+
+
+class PublishWatch:
+    """Collects how publishes ended while it listens: ``(subject, PubAck or error)``.
+
+    Registered on a session's ``on_publish`` list by `watch_publishes`; the subjects of what
+    was stored are handed to ``remember`` (so removed cells keep their colour).
+    """
+
+    def __init__(self, stream: str, remember=None) -> None:
+        self.stream = stream
+        self.published: list[tuple[str, Any]] = []
+        self._remember = remember
+
+    def __call__(self, subject: str, outcome: Any) -> None:
+        self.published.append((subject, outcome))
+        seq = getattr(outcome, "seq", None)
+        if (self._remember is not None and not isinstance(outcome, JetStreamError)
+                and getattr(outcome, "stream", None) == self.stream and seq
+                and not getattr(outcome, "duplicate", False)):
+            self._remember(self.stream, {int(seq): subject})
+
+
+@contextlib.contextmanager
+def watch_publishes(session, stream: str) -> Iterator[PublishWatch]:
+    """Listen to every JetStream publish of ``session`` during the block."""
+    watch = PublishWatch(stream, session.deliveries.remember_subjects)
+    hooks = getattr(session, "on_publish", None)
+    if hooks is None:
+        yield watch
+        return
+    hooks.append(watch)
+    try:
+        yield watch
+    finally:
+        with contextlib.suppress(ValueError):
+            hooks.remove(watch)
 
 
 class DiffNotFinishedError(JslabError):
@@ -209,17 +367,27 @@ class SnapshotDiff:
         >>> d.tape()            # the two tapes, stacked
     """
 
-    def __init__(self, before: StreamSnapshot, after: StreamSnapshot | None = None) -> None:
+    def __init__(self, before: StreamSnapshot, after: StreamSnapshot | None = None, *,
+                 published: Sequence[tuple[str, Any]] = ()) -> None:
         self.before = before
         self.after: StreamSnapshot | None = None
+        self.published: list[tuple[str, Any]] = list(published)
         self._changes: list[Change] = []
         if after is not None:
             self._finish(after)
 
-    def _finish(self, after: StreamSnapshot) -> SnapshotDiff:
-        self._changes = diff_snapshots(self.before, after)
+    def _finish(self, after: StreamSnapshot, published: Sequence[tuple[str, Any]] | None = None
+                ) -> SnapshotDiff:
+        if published is not None:
+            self.published = list(published)
+        self._changes = diff_snapshots(self.before, after, published=self.published)
         self.after = after
         return self
+
+    @property
+    def not_stored(self) -> list[Change]:
+        """The publishes of the block the stream did not store (duplicates, refusals)."""
+        return [c for c in self.changes if c.kind == "not_stored"]
 
     @property
     def finished(self) -> bool:

@@ -15,23 +15,13 @@ from __future__ import annotations
 
 from html import escape
 
+from .. import formatting
 from ..snapshot import ConsumerSnapshot, StreamSnapshot
-from .text import (
-    CONSUMER_LEGEND,
-    TAPE_MAX,
-    compact_ranges,
-    config_items,
-    consumer_marks,
-    format_bytes,
-    format_duration,
-    render_text,
-)
+from ..states import STATES
+from .style import GAP_EDGE, STATE_STYLES, subject_colors
+from .text import TAPE_MAX, config_items, render_text, start_text
 
 __all__ = ["CSS", "render_html"]
-
-# Subject colours of the tape strip (colour-blind friendly, readable on light and dark).
-PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948", "#b07aa1",
-           "#ff9da7", "#9c755f", "#bab0ac")
 
 CSS = """
 .jslab-wrap { display: block !important; min-width: 300px; max-width: 760px;
@@ -60,18 +50,26 @@ CSS = """
 .jslab-gap { background: repeating-linear-gradient(45deg, transparent 0 2px,
   var(--jp-border-color2, #ccc) 2px 3px); }
 .jslab-seq { color: var(--jp-content-font-color2, #666); font-size: 9px; }
-.jslab-mark-acked { background: var(--jp-layout-color3, #bbb); }
-.jslab-mark-floor { background: var(--jp-layout-color3, #bbb);
-  box-shadow: inset -2px 0 0 var(--jp-content-font-color1, #222); }
-.jslab-mark-pending { background: var(--jp-warn-color1, #f57c00); color: #fff; }
-.jslab-mark-redelivered { background: var(--jp-error-color1, #d32f2f); color: #fff; }
-.jslab-mark-delivered { background: var(--jp-brand-color1, #1976d2); color: #fff; }
-.jslab-mark-unknown { background: var(--jp-layout-color2, #eee); }
 .jslab-legend { margin: 0 0 4px 12px; font-size: 11px; color: var(--jp-content-font-color2, #666); }
+.jslab-swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px;
+  vertical-align: -1px; margin-right: 3px; }
 """
 
-_MARK_CLASS = {"=": "acked", "+": "acked", "|": "floor", "^": "delivered", "*": "pending",
-               "R": "redelivered", "?": "unknown"}
+
+def _state_css(name: str) -> str:
+    st = STATE_STYLES[name]
+    if name == "removed":
+        return "background: transparent"
+    parts = [f"background: {st.face}", f"color: {st.ink}"]
+    if st.edge not in ("none", "white"):
+        parts.append(f"box-shadow: inset 0 0 0 1px {st.edge}")
+    if st.height < 1:
+        parts.append(f"background: linear-gradient(transparent 40%, {st.face} 40% 60%, "
+                     "transparent 60%)")
+    if st.hatch:
+        parts.append(f"background-image: repeating-linear-gradient(45deg, transparent 0 3px, "
+                     f"{st.edge} 3px 4px)")
+    return "; ".join(parts)
 
 
 def _table(rows: list[tuple[str, str]], *, numeric: bool = False) -> str:
@@ -88,49 +86,74 @@ def _section(title: str, count: int | None, body: str, *, open_: bool = True) ->
 
 
 def _tape_strip(snap: StreamSnapshot) -> str:
-    if snap.window is None:
+    span = snap.state_range
+    if span is None:
         return ""
-    lo, hi = snap.window
+    lo, hi = span
     if hi - lo + 1 > TAPE_MAX:
         return ""
-    subjects = sorted(set(snap.seq_subjects.values()))
-    colour = {s: PALETTE[i % len(PALETTE)] for i, s in enumerate(subjects)}
+    colour = subject_colors(
+        {x for x in map(snap.subject_of, range(lo, hi + 1)) if x} | set(snap.subject_counts))
     cols = hi - lo + 1
     cells = ['<div class="jslab-tape-label">seq</div>']
     cells += [f'<div class="jslab-cell jslab-seq">{s}</div>' for s in range(lo, hi + 1)]
     cells.append('<div class="jslab-tape-label">stream</div>')
+    shown: set[str] = set()
     for s in range(lo, hi + 1):
-        subject = snap.seq_subjects.get(s)
-        if subject is None:
-            cells.append(f'<div class="jslab-cell jslab-gap" title="seq {s}: gap"></div>')
-        else:
-            tip = escape(f"seq {s}: {subject}", quote=True)
-            cells.append(f'<div class="jslab-cell" style="background:{colour[subject]}" '
+        subject = snap.subject_of(s)
+        if snap.is_stored(s):
+            shown.add(subject or "")
+            tip = escape(f"seq {s}: {subject or 'subject not loaded'}", quote=True)
+            back = colour.get(subject, "#9aa5b1") if subject else "#9aa5b1"
+            cells.append(f'<div class="jslab-cell" style="background:{back}" '
                          f'title="{tip}"></div>')
+        elif s <= snap.last_seq:
+            edge = colour.get(subject, GAP_EDGE) if subject else GAP_EDGE
+            tip = escape(f"seq {s}: removed" + (f" ({subject})" if subject else ""), quote=True)
+            cells.append(f'<div class="jslab-cell jslab-gap" style="box-shadow: inset 0 0 0 '
+                         f'1px {edge}" title="{tip}"></div>')
+        else:
+            cells.append('<div class="jslab-cell"></div>')
+    present: set[str] = set()
     for c in snap.consumers:
         cells.append(f'<div class="jslab-tape-label" title="{escape(c.name, quote=True)}">'
                      f"{escape(c.name)}</div>")
-        for s, ch in zip(range(lo, hi + 1), consumer_marks(snap, c, lo, hi), strict=True):
-            kind = _MARK_CLASS.get(ch)
-            cls = f"jslab-cell jslab-mark-{kind}" if kind else "jslab-cell"
-            text = escape(ch) if ch in "^R|*?" else ""
-            tip = escape(f"{c.name} seq {s}: {kind or 'not delivered'}", quote=True)
-            cells.append(f'<div class="{cls}" title="{tip}">{text}</div>')
+        marks = [""] * cols
+        for run in snap.consumer_states(c, lo, hi):
+            present.add(run.state)
+            for seq in range(run.first, run.last + 1):
+                marks[seq - lo] = run.state
+        for s, state in zip(range(lo, hi + 1), marks, strict=True):
+            if not state:
+                cells.append('<div class="jslab-cell"></div>')
+                continue
+            times = c.times(s)
+            text = {"redelivered": f"×{times}", "given_up": f"×{times}", "terminated": "X",
+                    "unknown": "?"}.get(state, "")
+            label = STATES[state].label.replace("×N", f"×{times}" if times else "×N")
+            tip = escape(f"{c.name} seq {s}: {label}", quote=True)
+            cells.append(f'<div class="jslab-cell jslab-state-{state}" '
+                         f'style="{_state_css(state)}" title="{tip}">{escape(text)}</div>')
     grid = (f'<div class="jslab-tape" style="grid-template-columns: max-content '
             f'repeat({cols}, minmax(10px, 1fr))">{"".join(cells)}</div>')
     key = " ".join(
-        f'<span style="color:{colour[s]}">■</span> {escape(s)}' for s in subjects
+        f'<span class="jslab-swatch" style="background:{colour[s]}"></span>{escape(s)}'
+        for s in sorted(x for x in shown if x)
     )
-    legend = f'<div class="jslab-legend">{key}</div>'
-    if snap.consumers:
-        legend += "".join(f'<div class="jslab-legend">{escape(x)}</div>' for x in CONSUMER_LEGEND)
+    legend = f'<div class="jslab-legend">{key}</div>' if key else ""
+    states = " ".join(
+        f'<span class="jslab-swatch jslab-state-{name}" style="{_state_css(name)}"></span>'
+        f"{escape(st.char)} {escape(st.label)}"
+        for name, st in STATES.items() if name in present and name != "removed")
+    if states:
+        legend += f'<div class="jslab-legend">{states}</div>'
     return grid + legend
 
 
 def _consumer_rows(c: ConsumerSnapshot) -> list[tuple[str, str]]:
-    pending = str(c.num_ack_pending)
+    pending = formatting.count(c.num_ack_pending)
     if c.unacked:
-        pending += f" (seqs {compact_ranges(c.unacked)})"
+        pending += f" (seqs {formatting.seq_ranges(c.unacked)})"
     redelivered = str(c.num_redelivered)
     if c.redelivered:
         redelivered += " (" + ", ".join(f"{s} x{n}" for s, n in sorted(c.redelivered.items())) + ")"
@@ -138,20 +161,25 @@ def _consumer_rows(c: ConsumerSnapshot) -> list[tuple[str, str]]:
         ("kind", ("push" if c.push else "pull") + (" durable" if c.durable else " ephemeral")),
         ("policies", f"ack {c.ack_policy}, deliver {c.deliver_policy}, replay {c.replay_policy}"),
         ("filter", c.filter_label),
+        ("start", start_text(c)),
         ("ack floor", f"stream seq {c.ack_floor_stream_seq}, consumer seq "
                       f"{c.ack_floor_consumer_seq}"),
         ("delivered", f"stream seq {c.delivered_stream_seq}, consumer seq "
                       f"{c.delivered_consumer_seq}"),
         ("ack pending", pending),
         ("redelivered", redelivered),
-        ("waiting pulls", str(c.num_waiting)),
-        ("unprocessed", str(c.num_pending)),
+        ("waiting pulls", formatting.count(c.num_waiting)),
+        ("unprocessed", formatting.count(c.num_pending)),
         ("paused", "yes" if c.paused else "no"),
     ]
+    if c.given_up:
+        rows.append(("given up", ", ".join(f"{s} x{n}" for s, n in sorted(c.given_up.items()))))
+    if c.terminated:
+        rows.append(("terminated", formatting.runs_text(c.terminated)))
     if c.ack_wait is not None and c.ack_policy != "none":
-        rows.append(("ack wait", format_duration(c.ack_wait)))
+        rows.append(("ack wait", formatting.duration(c.ack_wait)))
     if c.max_deliver is not None and c.max_deliver > 0:
-        rows.append(("max deliver", str(c.max_deliver)))
+        rows.append(("max deliver", formatting.count(c.max_deliver)))
     return rows
 
 
@@ -171,15 +199,15 @@ def render_html(snap: StreamSnapshot) -> str:
     state_rows = [
         ("first seq", str(snap.first_seq)),
         ("last seq", str(snap.last_seq)),
-        ("messages", f"{snap.messages:,}"),
-        ("bytes", format_bytes(snap.bytes)),
-        ("deleted", f"{snap.num_deleted}"
-                    + (f": {compact_ranges(snap.deleted)}" if snap.deleted else "")),
+        ("messages", formatting.count(snap.messages)),
+        ("bytes", formatting.size(snap.bytes)),
+        ("deleted", formatting.count(snap.num_deleted)
+                    + (f": {formatting.seq_ranges(snap.deleted)}" if snap.deleted else "")),
     ]
     state = _section("State", None, _table(state_rows) + _tape_strip(snap))
 
     counts = sorted(snap.subject_counts.items())
-    subject_rows = [(s, f"{n:,}") for s, n in counts[:200]]
+    subject_rows = [(s, formatting.count(n)) for s, n in counts[:200]]
     if len(counts) > 200:
         subject_rows.append((f"… {len(counts) - 200} more", ""))
     subjects_html = _section("Subjects", len(counts), _table(subject_rows, numeric=True),

@@ -1,20 +1,23 @@
-"""The tape: a stream drawn as a row of sequence numbers, with every consumer's position on it.
+"""The tape: a stream drawn as a row of sequence numbers, with every consumer's state on it.
 
-The top row is the stream, one cell per sequence coloured by subject; removed sequences
-(deleted, expired, acked away from a work queue, purged) are hatched gaps. Below it, one row
-per consumer: the ack floor (everything at or below it is done), the delivered pointer, the
-deliveries still waiting for an ack, redelivery counts and the unprocessed messages.
-Streams wider than ``max_cells`` sequences are drawn as aggregated bands instead.
+The top row is the stream, one cell per sequence coloured by subject (the same colour for a
+subject in every picture); removed sequences (deleted, expired, acked away, purged) are hatched
+outlines, in their subject's colour when the kit knows it. Below it, one row per consumer with
+the state it was provably in on each sequence (see `jslab.states`): before its start point,
+not for it, acked, acked above the ack floor, ack pending, redelivered, given up, terminated,
+unprocessed, or "not known". A triangle marks the last delivered sequence once something was
+delivered; a bar marks the ack floor once something was done. The legend lists exactly the
+marks in the figure. Wide ranges are drawn as aggregated bands instead of cells.
 
     >>> fig = tape(lab.snapshot("ORDERS"))
-    >>> fig.savefig("orders.png")
+    >>> fig = tapes([snap_a, snap_b, snap_c], titles=["a", "b", "c"], window=(1, 6))
 """
 
 from __future__ import annotations
 
 import bisect
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -28,35 +31,31 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
+from .. import formatting
 from ..snapshot import ConsumerSnapshot, StreamSnapshot
+from ..states import STATES, StateRun
 from .figures import new_figure
+from .style import GAP_EDGE, NEUTRAL, STATE_STYLES, subject_colors
 
-__all__ = ["tape", "tape_compare"]
+__all__ = ["CELL_WINDOW", "tape", "tape_compare", "tapes"]
 
-# Qualitative palette (Tableau 10 without its grey, which reads as "absent" here).
-SUBJECT_COLORS = (
-    "#4e79a7", "#59a14f", "#edc948", "#b07aa1", "#76b7b2",
-    "#ff9da7", "#9c755f", "#e15759", "#f28e2b", "#8cd17d",
-    "#86bcb6", "#d4a6c8",
-)
-NEUTRAL = "#9aa5b1"  # stored messages whose subject is not loaded
-DONE = "#c9d3c3"  # at or below the ack floor
-DONE_EDGE = "#8b9a83"
-PENDING = "#f28e2b"  # delivered, waiting for an ack
-REDELIVERED = "#c0392b"
-UNPROCESSED = "#d6e6f5"  # matches the filter, not delivered yet
-UNPROCESSED_EDGE = "#8fb3d9"
 POINTER = "#1f2d3d"
-GAP_EDGE = "#9aa0a6"
+FLOOR = "#1f2d3d"
 TEXT = "#1f2d3d"
 MUTED = "#5f6b76"
+PENDING_SPAN = "#fde3c8"
+PENDING_EDGE = "#f28e2b"
+DONE_BAND = "#dfe8dc"
+DONE_BAND_EDGE = "#9fb09a"
 
 STREAM_H = 0.8  # row heights in data units; rows sit one unit apart
 CONSUMER_H = 0.62
 BANDS = 300  # bins when the tape is aggregated
+CELL_WINDOW = 200  # a window of at most this many seqs is always drawn one cell per seq
+LABELS_UP_TO = 40  # cells carry their seq number (and ×N) up to this many seqs
 MAX_LEGEND_SUBJECTS = 11
 WIDTH_IN = 10.0
-
+LEGEND_COLS = 3
 
 
 @dataclass(frozen=True)
@@ -64,6 +63,27 @@ class _Plan:
     lo: int
     hi: int
     mode: str  # "cells" | "bands" | "empty"
+
+
+class _Marks:
+    """The legend entries of one figure, in order, each once: exactly what was drawn."""
+
+    def __init__(self) -> None:
+        self.subjects: dict[str, tuple[str, int]] = {}  # subject -> (colour, stored count)
+        self.coloured = False
+        self.entries: dict[str, tuple[object, str]] = {}
+
+    def add(self, key: str, handle: object, label: str) -> None:
+        self.entries.setdefault(key, (handle, label))
+
+    def state(self, name: str) -> None:
+        st = STATE_STYLES[name]
+        self.add(f"state:{name}", _swatch(st.face, st.edge, st.hatch), STATES[name].label)
+
+
+def _swatch(face: str, edge: str, hatch: str = "", linestyle="solid") -> Patch:
+    return Patch(facecolor=face, edgecolor=edge if edge != "none" else face, hatch=hatch,
+                 linestyle=linestyle, linewidth=0.8)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,27 +97,86 @@ def tape(
     ax=None,
     title: str | None = None,
     max_cells: int = 2000,
+    legend: bool = True,
+    color_key=None,
 ) -> Figure:
-    """Draw ``snap`` as a tape of sequence numbers with each consumer's position on it.
+    """Draw ``snap`` as a tape of sequence numbers with each consumer's state on it.
 
     ``window=(lo, hi)`` limits the tape to those sequences (default: the stored range, widened
     to the left to every consumer's ack floor plus a few removed seqs, so that discarded,
-    purged or acked-away messages show as gaps).
-    Wider than ``max_cells`` sequences, or without per-sequence subjects for the range, the
-    tape is drawn as aggregated bands. Pass ``ax`` to draw into an existing Axes.
+    purged or acked-away messages show as gaps). A window of up to 200 seqs is one cell per
+    seq; wider than ``max_cells`` seqs, or without subjects for the range, the tape is drawn
+    as aggregated bands. Pass ``ax`` to draw into an existing Axes (its legend goes below it;
+    ``legend=False`` leaves it out). For several snapshots in one figure use `tapes`.
+    ``color_key`` maps a subject to what decides its colour (default: the subject itself).
 
         >>> fig = tape(snap)                      # displays inline in Jupyter
         >>> fig = tape(snap, window=(1, 50))
     """
     plan = _plan(snap, window, max_cells)
-    colors = _subject_colors([snap])
-    if ax is None:
-        fig, (ax,) = _new_figure([len(snap.consumers)], legend_lines=_legend_lines([snap], plan))
-        own = True
+    colors = _colors(_subjects_in([snap], [plan]), color_key)
+    marks = _Marks()
+    own = ax is None
+    if own:
+        fig, (ax,) = _new_figure([len(snap.consumers)])
     else:
-        fig, own = ax.figure, False
-    _draw(ax, snap, plan, colors, title if title is not None else _title(snap))
-    _legends(ax, [snap], plan, colors, figure_legend=own)
+        fig = ax.figure
+    _draw(ax, snap, plan, colors, title if title is not None else _title(snap), marks)
+    if own:
+        _layout(fig, [ax], [len(snap.consumers)], _legend_rows(marks) if legend else 0)
+    if legend:
+        _legend(fig, ax, marks, figure_legend=own)
+    return fig
+
+
+def tapes(
+    snaps: Sequence[StreamSnapshot],
+    *,
+    titles: Sequence[str] | None = None,
+    window: tuple[int, int] | None = None,
+    max_cells: int = 2000,
+    same_range: bool = True,
+    color_key=None,
+) -> Figure:
+    """Several tapes stacked in one figure with one legend and one colour per subject.
+
+    ``same_range`` (the default) draws every panel on the same sequence range, so positions
+    compare; pass ``window`` to choose it. Panels of different streams work too; their
+    subjects differ (streams never share subjects), so ``color_key`` can say what decides a
+    colour, e.g. the last token, to colour ``keep.orders`` and ``queue.orders`` alike.
+
+        >>> fig = tapes([lab.snapshot(s) for s in ("KEEP", "QUEUE", "WATCH")],
+        ...             titles=["limits", "workqueue", "interest"], window=(1, 6),
+        ...             color_key=lambda subject: subject.split(".")[-1])
+    """
+    snaps = list(snaps)
+    if not snaps:
+        raise ValueError("tapes() needs at least one snapshot")
+    if titles is not None and len(titles) != len(snaps):
+        raise ValueError(f"{len(titles)} titles for {len(snaps)} snapshots: give one each")
+    plans = [_plan(s, window, max_cells) for s in snaps]
+    if same_range and window is None:
+        real = [p for p in plans if p.mode != "empty"]
+        if real:
+            lo, hi = min(p.lo for p in real), max(p.hi for p in real)
+            plans = [_plan(s, (lo, hi), max_cells, auto=True) for s in snaps]
+    if same_range and any(p.mode == "bands" for p in plans):
+        # The same drawing on every panel, or the eye compares styles instead of positions.
+        plans = [_Plan(p.lo, p.hi, "bands" if p.mode != "empty" else p.mode) for p in plans]
+    colors = _colors(_subjects_in(snaps, plans), color_key)
+    counts = [len(s.consumers) for s in snaps]
+    fig, axes = _new_figure(counts)
+    marks = _Marks()
+    names = titles if titles is not None else [None] * len(snaps)
+    for ax, snap, plan, label in zip(axes, snaps, plans, names, strict=True):
+        head = _title(snap) if label is None else f"{label}: {_title(snap)}"
+        _draw(ax, snap, plan, colors, head, marks)
+    _layout(fig, axes, counts, _legend_rows(marks))
+    if same_range and len(axes) > 1:
+        for ax in axes[:-1]:
+            ax.sharex(axes[-1])
+            ax.tick_params(labelbottom=True)
+    _legend(fig, axes[-1], marks, figure_legend=True)
     return fig
 
 
@@ -111,33 +190,42 @@ def tape_compare(
 ) -> Figure:
     """Two tapes stacked on the same sequence range: what an operation changed.
 
+    A removed cell of the "after" panel keeps the subject it had "before".
+
         >>> fig = tape_compare(snap_before, snap_after, titles=("before", "after ack"))
     """
-    p1, p2 = _plan(before, window, max_cells), _plan(after, window, max_cells)
-    if window is None:
-        lo, hi = min(p1.lo, p2.lo), max(p1.hi, p2.hi)
-        p1, p2 = _plan(before, (lo, hi), max_cells), _plan(after, (lo, hi), max_cells)
-    if "bands" in (p1.mode, p2.mode):
-        # The same drawing on both sides, or the eye compares styles instead of positions.
-        p1, p2 = (_Plan(p.lo, p.hi, "bands" if p.mode != "empty" else p.mode) for p in (p1, p2))
-    colors = _subject_colors([before, after])
-    fig, axes = _new_figure(
-        [len(before.consumers), len(after.consumers)],
-        legend_lines=_legend_lines([before, after], p2),
-    )
-    for ax, snap, plan, label in zip(axes, (before, after), (p1, p2), titles, strict=True):
-        _draw(ax, snap, plan, colors, f"{label}: {_title(snap)}")
-    axes[0].sharex(axes[1])
-    axes[0].tick_params(labelbottom=True)
-    _legends(axes[-1], [before, after], p2, colors, figure_legend=True)
-    return fig
+    if after.name == before.name:
+        known = {s: subj for s, subj in before.seq_subjects.items()
+                 if not after.is_stored(s) and s not in after.removed_subjects}
+        if known:
+            import dataclasses
+
+            after = dataclasses.replace(after, removed_subjects={**after.removed_subjects,
+                                                                 **known})
+    return tapes([before, after], titles=list(titles), window=window, max_cells=max_cells)
 
 
 # ---------------------------------------------------------------------------------------------
 # planning: which sequences, cells or bands
 
 
-def _plan(snap: StreamSnapshot, window: tuple[int, int] | None, max_cells: int) -> _Plan:
+def _auto_range(snap: StreamSnapshot) -> tuple[int, int]:
+    span = snap.state_range
+    if span is not None and span[0] <= snap.first_seq:
+        return span[0], max(span[1], snap.last_seq)
+    lo, hi = snap.first_seq, snap.last_seq
+    floors = [c.ack_floor_stream_seq + 1 for c in snap.consumers]
+    if floors:
+        lo = min(lo, *floors)
+    if lo > hi:  # purged: show the last removed sequences
+        lo = hi - 19
+    else:
+        lo -= max(4, (hi - lo + 1) // 4)
+    return max(lo, 1), hi
+
+
+def _plan(snap: StreamSnapshot, window: tuple[int, int] | None, max_cells: int,
+          auto: bool = False) -> _Plan:
     if window is not None:
         lo, hi = int(window[0]), int(window[1])
         if hi < lo:
@@ -150,17 +238,10 @@ def _plan(snap: StreamSnapshot, window: tuple[int, int] | None, max_cells: int) 
     elif snap.last_seq <= 0:
         return _Plan(1, 1, "empty")
     else:
-        lo, hi = snap.first_seq, snap.last_seq
-        floors = [c.ack_floor_stream_seq + 1 for c in snap.consumers]
-        if floors:
-            lo = min(lo, *floors)
-        if lo > hi:  # purged: show the last removed sequences
-            lo = hi - 19
-        else:
-            # A few removed seqs before the first kept one, so removals show as gaps.
-            lo -= max(4, (hi - lo + 1) // 4)
-        lo = max(lo, 1)
+        lo, hi = _auto_range(snap)
     n = hi - lo + 1
+    if window is not None and not auto and n <= CELL_WINDOW:
+        return _Plan(lo, hi, "cells")
     if n > max_cells or not _subjects_cover(snap, lo, hi):
         return _Plan(lo, hi, "bands")
     return _Plan(lo, hi, "cells")
@@ -180,38 +261,64 @@ def _count_between(sorted_seqs: Sequence[int], a: int, b: int) -> int:
     return bisect.bisect_right(sorted_seqs, b) - bisect.bisect_left(sorted_seqs, a)
 
 
+def _colors(subjects: set[str], color_key) -> dict[str, str]:
+    if color_key is None:
+        return subject_colors(subjects)
+    keys = {s: str(color_key(s)) for s in subjects}
+    by_key = subject_colors(set(keys.values()))
+    return {s: by_key[k] for s, k in keys.items()}
+
+
+def _subjects_in(snaps: Sequence[StreamSnapshot], plans: Sequence[_Plan]) -> set[str]:
+    names: set[str] = set()
+    for s, p in zip(snaps, plans, strict=True):
+        names.update(s.subject_counts)
+        if p.mode == "cells":
+            names.update(x for x in map(s.subject_of, range(p.lo, p.hi + 1)) if x)
+        elif len(s.seq_subjects) <= 200_000:
+            names.update(s.seq_subjects.values())
+    return names
+
+
 # ---------------------------------------------------------------------------------------------
 # figure and layout
 
 
-def _new_figure(consumer_counts: list[int], *, legend_lines: int):
-    """A white figure with one tape Axes per entry, sized in inches so text never squeezes."""
-    top_in, xaxis_in, legend_in, left_in, right_in = 0.45, 0.45, 0.28 * legend_lines + 0.2, 2.1, 0.9
-    heights = [0.95 + 0.5 * n for n in consumer_counts]
-    gap_in = 0.95
-    height = top_in + sum(heights) + (len(heights) - 1) * gap_in + xaxis_in + legend_in
-    fig = new_figure(WIDTH_IN, height)
-    y = height - top_in
-    axes = []
-    for h in heights:
-        y -= h
-        axes.append(fig.add_axes((left_in / WIDTH_IN, y / height,
-                                  1 - (left_in + right_in) / WIDTH_IN, h / height)))
-        y -= gap_in
+def _new_figure(consumer_counts: list[int]):
+    """A white figure with one tape Axes per entry (placed for real by `_layout`)."""
+    fig = new_figure(WIDTH_IN, 3)
+    axes = [fig.add_axes((0.2, 0.2, 0.7, 0.6)) for _ in consumer_counts]
     return fig, axes
 
 
-def _legend_lines(snaps: Sequence[StreamSnapshot], plan: _Plan) -> int:
-    n = min(len(_legend_subjects(snaps, plan)), MAX_LEGEND_SUBJECTS + 1)
-    n += plan.mode == "bands"
-    return 1 + (n + 3) // 4
+def _layout(fig, axes, consumer_counts: list[int], legend_rows: int) -> None:
+    """Size the figure in inches, so text never squeezes, and place the Axes in it."""
+    top_in, xaxis_in, left_in, right_in = 0.45, 0.45, 2.1, 0.9
+    legend_in = 0.22 * legend_rows + 0.3 if legend_rows else 0.0
+    heights = [0.95 + 0.5 * n for n in consumer_counts]
+    gap_in = 0.95
+    height = top_in + sum(heights) + (len(heights) - 1) * gap_in + xaxis_in + legend_in
+    fig.set_size_inches(WIDTH_IN, height)
+    y = height - top_in
+    for ax, h in zip(axes, heights, strict=True):
+        y -= h
+        ax.set_position((left_in / WIDTH_IN, y / height, 1 - (left_in + right_in) / WIDTH_IN,
+                         h / height))
+        y -= gap_in
+
+
+def _legend_rows(marks: _Marks) -> int:
+    subjects = min(len(marks.subjects), MAX_LEGEND_SUBJECTS + 1)
+    rows = -(-subjects // 4) if subjects else 0
+    return rows + -(-len(marks.entries) // LEGEND_COLS)
 
 
 # ---------------------------------------------------------------------------------------------
 # drawing
 
 
-def _draw(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str], title: str) -> None:
+def _draw(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str], title: str,
+          marks: _Marks) -> None:
     ax.set_facecolor("white")
     n_rows = 1 + len(snap.consumers)
     ax.set_xlim(plan.lo - 0.5, plan.hi + 0.5)
@@ -230,14 +337,13 @@ def _draw(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str], titl
                 ha="center", va="center", fontsize=9, color=MUTED, style="italic")
         ax.set_xticks([])
     elif plan.mode == "cells":
-        _stream_cells(ax, snap, plan, colors)
+        _stream_cells(ax, snap, plan, colors, marks)
     else:
-        _stream_bands(ax, snap, plan, colors)
-    stream_note = f"{snap.messages:,} msgs"
-    removed = len(_removed_seqs(snap, plan.lo, plan.hi)) if plan.mode == "cells" else \
-        _removed_count(snap, plan.lo, plan.hi)
+        _stream_bands(ax, snap, plan, colors, marks)
+    stream_note = f"{formatting.count(snap.messages)} msgs"
+    removed = _removed_count(snap, plan.lo, plan.hi) if plan.mode != "empty" else 0
     if removed:
-        stream_note += f" · {removed:,} removed"
+        stream_note += f" · {formatting.count(removed)} removed"
     _row_label(ax, label, 0, "stream", stream_note)
 
     for i, c in enumerate(snap.consumers, start=1):
@@ -245,18 +351,23 @@ def _draw(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str], titl
                                  i + CONSUMER_H / 2, facecolor="#f7f8f9", edgecolor="none",
                                  zorder=0))
         if plan.mode == "cells":
-            _consumer_cells(ax, snap, c, i, plan)
+            _consumer_cells(ax, snap, c, i, plan, marks)
         elif plan.mode == "bands":
-            _consumer_bands(ax, c, i, plan)
-        _row_label(ax, label, i, c.name + ("  [paused]" if c.paused else ""),
-                   f"{c.filter_label} · ack {c.ack_policy}", paused=c.paused)
+            _consumer_bands(ax, c, i, plan, marks)
+        parts = [c.filter_label] if c.filter_subjects else []
+        parts.append(f"ack {c.ack_policy}")
+        if c.deliver_policy != "all":
+            parts.append(f"deliver {c.deliver_policy}")
+        detail = " · ".join(parts)
+        _row_label(ax, label, i, c.name + ("  [paused]" if c.paused else ""), detail,
+                   paused=c.paused)
 
 
 def _row_label(ax, transform, y: float, name: str, detail: str, *, paused: bool = False) -> None:
     ax.text(-0.015, y - 0.06, _clip(name, 30), transform=transform, ha="right", va="bottom",
-            fontsize=9.5, fontweight="bold", color=REDELIVERED if paused else TEXT,
+            fontsize=9.5, fontweight="bold", color="#c0392b" if paused else TEXT,
             gid="row-label")
-    ax.text(-0.015, y - 0.02, _clip(detail, 36), transform=transform, ha="right", va="top",
+    ax.text(-0.015, y - 0.02, _clip(detail, 40), transform=transform, ha="right", va="top",
             fontsize=7.5, color=MUTED, linespacing=1.1)
 
 
@@ -266,15 +377,15 @@ def _clip(text: str, n: int) -> str:
 
 def _format_xaxis(ax, plan: _Plan) -> None:
     n = plan.hi - plan.lo + 1
-    if plan.mode == "cells" and n <= 40:
+    if plan.mode == "cells" and n <= LABELS_UP_TO:
         ax.set_xticks(range(plan.lo, plan.hi + 1))
     else:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True, min_n_ticks=2))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{round(x):,}"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: formatting.count(round(x))))
     label = "stream sequence"
     if plan.mode == "bands":
         bins = min(BANDS, n)
-        label += f"  (aggregated: {bins} bins of ~{-(-n // bins):,} seqs)"
+        label += f"  (aggregated: {bins} bins of ~{formatting.count(-(-n // bins))} seqs)"
     ax.set_xlabel(label, fontsize=8, color=MUTED, labelpad=2)
 
 
@@ -287,12 +398,6 @@ def _rects(x0, x1, y0, y1, **kw) -> PolyCollection:
     verts = np.stack([np.stack([x0, y0], -1), np.stack([x0, y1], -1),
                       np.stack([x1, y1], -1), np.stack([x1, y0], -1)], axis=1)
     return PolyCollection(verts, **kw)
-
-
-def _gap_collection(seqs: np.ndarray, y: float, h: float) -> PolyCollection:
-    return _rects(seqs - 0.45, seqs + 0.45, y - h / 2, y + h / 2, facecolor="white",
-                  edgecolor=GAP_EDGE, hatch="////", linewidth=0.8, linestyle=(0, (2, 1.5)),
-                  gid="gaps", zorder=2)
 
 
 def _removed_seqs(snap: StreamSnapshot, lo: int, hi: int) -> np.ndarray:
@@ -320,28 +425,69 @@ def _stored_in(snap: StreamSnapshot, lo: int, hi: int) -> list[int]:
     return [s for s in range(a, b + 1) if s not in gone]
 
 
-def _stream_cells(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str]) -> None:
+def _stream_cells(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str],
+                  marks: _Marks) -> None:
     stored = _stored_in(snap, plan.lo, plan.hi)
-    by_subject: dict[str, list[int]] = {}
+    by_subject: dict[str | None, list[int]] = {}
     for s in stored:
-        by_subject.setdefault(snap.seq_subjects[s], []).append(s)
-    for subject, seqs in by_subject.items():
+        by_subject.setdefault(snap.seq_subjects.get(s), []).append(s)
+    for subject, seqs in sorted(by_subject.items(), key=lambda kv: kv[0] or ""):
         xs = np.asarray(seqs, dtype=float)
+        face = colors.get(subject, NEUTRAL) if subject is not None else NEUTRAL
         ax.add_collection(_rects(xs - 0.45, xs + 0.45, -STREAM_H / 2, STREAM_H / 2,
-                                 facecolor=colors.get(subject, NEUTRAL), edgecolor="white",
-                                 linewidth=0.6, gid=f"subject:{subject}", zorder=2))
+                                 facecolor=face, edgecolor="white", linewidth=0.6,
+                                 gid=f"subject:{subject}" if subject else "subject-unknown",
+                                 zorder=2))
+        if subject is None:
+            marks.add("stream:unloaded", _swatch(NEUTRAL, "white"),
+                      "stored, subject not loaded (snapshot window)")
+        else:
+            marks.subjects.setdefault(subject, (face, snap.subject_counts.get(subject, 0)))
+            marks.coloured = True
     gaps = _removed_seqs(snap, plan.lo, plan.hi)
     if len(gaps):
-        ax.add_collection(_gap_collection(gaps, 0, STREAM_H))
+        known: dict[str, list[int]] = {}
+        unknown: list[int] = []
+        for s in gaps.tolist():
+            subject = snap.removed_subjects.get(s)
+            if subject is None:
+                unknown.append(s)
+            else:
+                known.setdefault(subject, []).append(s)
+        for subject, seqs in sorted(known.items()):
+            xs = np.asarray(seqs, dtype=float)
+            face = colors.get(subject, NEUTRAL)
+            ax.add_collection(_rects(xs - 0.42, xs + 0.42, -STREAM_H / 2 + 0.03,
+                                     STREAM_H / 2 - 0.03, facecolor="white", edgecolor=face,
+                                     hatch="////", linewidth=1.4, gid="gaps", zorder=2))
+            marks.subjects.setdefault(subject, (face, snap.subject_counts.get(subject, 0)))
+            marks.coloured = True
+        if unknown:
+            xs = np.asarray(unknown, dtype=float)
+            ax.add_collection(_rects(xs - 0.42, xs + 0.42, -STREAM_H / 2 + 0.03,
+                                     STREAM_H / 2 - 0.03, facecolor="white", edgecolor=GAP_EDGE,
+                                     hatch="////", linewidth=0.8, linestyle=(0, (2, 1.5)),
+                                     gid="gaps", zorder=2))
+        if known:
+            marks.add("stream:removed", _swatch("white", colors.get(min(known), GAP_EDGE),
+                                                "////"),
+                      "removed (deleted, expired, acked away): outline in its subject's colour")
+        else:
+            marks.add("stream:removed", _swatch("white", GAP_EDGE, "////"),
+                      "removed (deleted, expired, acked away)")
+        if known and unknown:
+            marks.add("stream:removed-unknown", _swatch("white", GAP_EDGE, "////", "dashed"),
+                      "removed, subject not known")
     n = plan.hi - plan.lo + 1
-    if n <= 40 and stored:
+    if n <= LABELS_UP_TO and stored:
         # Sequence numbers in the cells: the thing a learner reads first.
         for s in stored:
-            face = colors.get(snap.seq_subjects[s], NEUTRAL)
+            subject = snap.seq_subjects.get(s)
+            face = colors.get(subject, NEUTRAL) if subject else NEUTRAL
             ax.text(s, 0, str(s), ha="center", va="center", fontsize=7 if s < 1000 else 6,
                     color=_ink_on(face), fontweight="bold", zorder=3, clip_on=True)
     if snap.last_seq < plan.hi:
-        _future(ax, snap.last_seq + 1, plan.hi)
+        _future(ax, max(snap.last_seq + 1, plan.lo), plan.hi, marks)
 
 
 def _ink_on(face: str) -> str:
@@ -349,12 +495,16 @@ def _ink_on(face: str) -> str:
     return TEXT if 0.299 * r + 0.587 * g + 0.114 * b > 0.6 else "white"
 
 
-def _future(ax, a: int, b: int) -> None:
+def _future(ax, a: int, b: int, marks: _Marks) -> None:
     ax.add_collection(_rects([a - 0.5], [b + 0.5], -STREAM_H / 2, STREAM_H / 2,
-                             facecolor="none", edgecolor="#d5d9dd", linestyle=":", zorder=1))
+                             facecolor="none", edgecolor="#c3c9cf", linestyle=":", zorder=1,
+                             gid="future"))
+    marks.add("stream:future", _swatch("white", "#c3c9cf", linestyle="dotted"),
+              "not published yet")
 
 
-def _stream_bands(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str]) -> None:
+def _stream_bands(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str],
+                  marks: _Marks) -> None:
     lo, hi = plan.lo, plan.hi
     n = hi - lo + 1
     nb = min(BANDS, n)
@@ -381,6 +531,8 @@ def _stream_bands(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, st
         ax.add_collection(_rects(x0[lost], x1[lost], -STREAM_H / 2, STREAM_H / 2,
                                  facecolor="white", edgecolor=GAP_EDGE, hatch="////",
                                  linewidth=0, gid="gap-bands", zorder=1))
+        marks.add("stream:removed", _swatch("white", GAP_EDGE, "////"),
+                  "removed (deleted, expired, acked away)")
     # Stack per-subject proportions where subjects are loaded, neutral for the rest.
     known = _known_subject_counts(snap, edges)
     used = np.zeros(nb)
@@ -391,6 +543,7 @@ def _stream_bands(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, st
             ax.add_collection(_rects(x0[keep], x1[keep], (base - used - h)[keep],
                                      (base - used)[keep], facecolor=colors.get(subject, NEUTRAL),
                                      edgecolor="none", gid=f"subject:{subject}", zorder=2))
+            marks.coloured = True
         used += h
     rest = frac * STREAM_H - used
     keep = rest > 1e-9
@@ -398,10 +551,14 @@ def _stream_bands(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, st
         ax.add_collection(_rects(x0[keep], x1[keep], (base - used - rest)[keep],
                                  (base - used)[keep], facecolor=NEUTRAL, edgecolor="none",
                                  gid="stored-bands", zorder=2))
+        marks.add("stream:bands", _swatch(NEUTRAL, "white"),
+                  "stored, subject not loaded (bar height = share still stored)")
+    for subject, count in snap.subject_counts.items():
+        marks.subjects.setdefault(subject, (colors.get(subject, NEUTRAL), count))
     ax.add_collection(_rects([lo - 0.5], [hi + 0.5], -STREAM_H / 2, STREAM_H / 2,
                              facecolor="none", edgecolor="#c3c9cf", linewidth=0.8, zorder=3))
     if last < hi:
-        _future(ax, last + 1, hi)
+        _future(ax, max(last + 1, lo), hi, marks)
 
 
 def _known_subject_counts(snap: StreamSnapshot, edges: np.ndarray) -> dict[str, np.ndarray]:
@@ -418,158 +575,147 @@ def _known_subject_counts(snap: StreamSnapshot, edges: np.ndarray) -> dict[str, 
     return {str(name): table[:, j] for j, name in enumerate(names) if table[:, j].any()}
 
 
-def _consumer_cells(ax, snap: StreamSnapshot, c: ConsumerSnapshot, y: int, plan: _Plan) -> None:
-    lo, hi = plan.lo, plan.hi
-    y0, y1 = y - CONSUMER_H / 2, y + CONSUMER_H / 2
-    floor, delivered = c.ack_floor_stream_seq, c.delivered_stream_seq
-    if floor >= lo:
-        ax.add_collection(_rects([lo - 0.5], [min(floor, hi) + 0.5], y0, y1, facecolor=DONE,
-                                 edgecolor=DONE_EDGE, linewidth=0.8, gid="ack-floor", zorder=2))
-    matches = _matcher(c.filter_subjects)
-    stored = _stored_in(snap, lo, hi)
-    unacked = set(c.unacked)
-    shown_pending = [s for s in c.unacked if lo <= s <= hi]
-    # Between the floor and the pointer, seqs the kit did not see pending were acked out of order.
-    if c.unacked:
-        acked = [s for s in stored if floor < s <= delivered and s not in unacked
-                 and matches(snap.seq_subjects[s])]
-        if acked:
-            xs = np.asarray(acked, dtype=float)
-            ax.add_collection(_rects(xs - 0.45, xs + 0.45, y0, y1, facecolor=DONE,
-                                     edgecolor=DONE_EDGE, linewidth=0.8, zorder=2))
-    if shown_pending:
-        xs = np.asarray(shown_pending, dtype=float)
-        ax.add_collection(_rects(xs - 0.45, xs + 0.45, y0, y1, facecolor=PENDING,
-                                 edgecolor="white", linewidth=0.6, gid="ack-pending", zorder=3))
-    if c.num_ack_pending > len(c.unacked) and delivered > floor:
-        _pending_span(ax, max(floor + 1, lo), min(delivered, hi), y, c.num_ack_pending)
-    for s, times in sorted(c.redelivered.items()):
-        if lo <= s <= hi:
-            ax.text(s + 0.42, y0 - 0.02, f"×{times}", ha="right", va="top", fontsize=7.5,
-                    fontweight="bold", color=REDELIVERED, gid="redelivered", zorder=6,
-                    clip_on=True, bbox={"boxstyle": "round,pad=0.12", "facecolor": "white",
-                                        "edgecolor": REDELIVERED, "linewidth": 0.6})
-    todo = [s for s in stored if s > delivered and matches(snap.seq_subjects[s])]
-    if todo:
-        xs = np.asarray(todo, dtype=float)
-        ax.add_collection(_rects(xs - 0.45, xs + 0.45, y0, y1, facecolor=UNPROCESSED,
-                                 edgecolor=UNPROCESSED_EDGE, linewidth=0.6, gid="unprocessed",
-                                 zorder=2))
-    _pointer(ax, delivered, y, plan)
+def _consumer_cells(ax, snap: StreamSnapshot, c: ConsumerSnapshot, y: int, plan: _Plan,
+                    marks: _Marks) -> None:
+    runs: tuple[StateRun, ...] = snap.consumer_states(c, plan.lo, plan.hi)
+    by_state: dict[str, list[int]] = {}
+    for run in runs:
+        by_state.setdefault(run.state, []).extend(range(run.first, run.last + 1))
+    n = plan.hi - plan.lo + 1
+    for name in STATES:
+        seqs = by_state.get(name)
+        if not seqs or name == "removed":
+            continue
+        st = STATE_STYLES[name]
+        xs = np.asarray(seqs, dtype=float)
+        h = CONSUMER_H * st.height
+        ax.add_collection(_rects(xs - 0.45, xs + 0.45, y - h / 2, y + h / 2,
+                                 facecolor=st.face, edgecolor=st.edge, hatch=st.hatch or None,
+                                 linewidth=0.6, gid=f"state:{name}", zorder=2))
+        marks.state(name)
+        if n <= LABELS_UP_TO * 1.5:
+            for s in seqs:
+                text = {"redelivered": f"×{c.times(s) or ''}", "given_up": f"×{c.times(s) or ''}",
+                        "terminated": "X", "unknown": "?"}.get(name)
+                if text:
+                    ax.text(s, y, text, ha="center", va="center", fontsize=7, color=st.ink,
+                            fontweight="bold", zorder=4, clip_on=True, gid=f"label:{name}")
+    _floor(ax, c, y, plan, marks)
+    _pointer(ax, c, y, plan, marks)
     if c.num_pending:
-        at = max(delivered, lo - 1)
-        ax.text(at + 0.6, y1 + 0.02, f"{c.num_pending:,} unprocessed", ha="left", va="bottom",
-                fontsize=7, color="#3d6a99", zorder=6, gid="unprocessed-label")
+        at = max(c.delivered_stream_seq, plan.lo - 1)
+        if at < plan.hi:
+            ax.text(at + 0.6, y + CONSUMER_H / 2 + 0.02,
+                    f"{formatting.count(c.num_pending)} unprocessed", ha="left", va="bottom",
+                    fontsize=7, color="#3d6a99", zorder=6, gid="unprocessed-label",
+                    clip_on=True)
 
 
-def _consumer_bands(ax, c: ConsumerSnapshot, y: int, plan: _Plan) -> None:
+def _consumer_bands(ax, c: ConsumerSnapshot, y: int, plan: _Plan, marks: _Marks) -> None:
     lo, hi = plan.lo, plan.hi
+    n = hi - lo + 1
     y0, y1 = y - CONSUMER_H / 2, y + CONSUMER_H / 2
     floor, delivered = c.ack_floor_stream_seq, c.delivered_stream_seq
-    if floor >= lo:
-        ax.add_collection(_rects([lo - 0.5], [min(floor, hi) + 0.5], y0, y1, facecolor=DONE,
-                                 edgecolor=DONE_EDGE, linewidth=0.8, gid="ack-floor", zorder=2))
+    start = c.start_seq
+    done_from = lo
+    if start is not None and start > lo:
+        st = STATE_STYLES["before_start"]
+        ax.add_collection(_rects([lo - 0.5], [min(start - 1, hi) + 0.5], y0, y1,
+                                 facecolor=st.face, edgecolor="none", gid="state:before_start",
+                                 zorder=1))
+        marks.state("before_start")
+        done_from = start
+    if floor >= done_from and c.ack_floor_consumer_seq > 0:
+        ax.add_collection(_rects([done_from - 0.5], [min(floor, hi) + 0.5], y0, y1,
+                                 facecolor=DONE_BAND, edgecolor=DONE_BAND_EDGE, linewidth=0.8,
+                                 gid="done-band", zorder=2))
+        marks.add("band:done", _swatch(DONE_BAND, DONE_BAND_EDGE),
+                  "≤ ack floor: done (acked, termed or skipped)")
     if c.num_ack_pending and delivered > floor:
         # Keep a thin span visible even when it is a few seqs out of a million.
-        a = min(max(floor + 1, lo), delivered - int((hi - lo + 1) * 0.003))
-        _pending_span(ax, max(a, lo), min(delivered, hi), y, c.num_ack_pending, centred=False)
+        a = min(max(floor + 1, lo), delivered - int(n * 0.003))
+        _pending_span(ax, max(a, lo), min(delivered, hi), y, c.num_ack_pending, marks)
     if c.unacked:
         xs = np.asarray(c.unacked, dtype=float)
         xs = xs[(xs >= lo) & (xs <= hi)]
-        ax.vlines(xs, y0, y1, colors=PENDING, linewidth=1.2, zorder=4, gid="ack-pending")
+        if len(xs):
+            ax.vlines(xs, y0, y1, colors=STATE_STYLES["pending"].face, linewidth=1.2, zorder=4,
+                      gid="state:pending")
+            marks.state("pending")
     if c.num_pending and delivered < hi:
+        st = STATE_STYLES["unprocessed"]
         ax.add_collection(_rects([max(delivered, lo - 1) + 0.5], [hi + 0.5], y0, y1,
-                                 facecolor=UNPROCESSED, edgecolor=UNPROCESSED_EDGE,
-                                 linewidth=0.6, gid="unprocessed", zorder=2))
+                                 facecolor=st.face, edgecolor=st.edge, linewidth=0.6,
+                                 gid="state:unprocessed", zorder=2))
+        marks.state("unprocessed")
     if c.num_redelivered:
-        at, n = min(max(delivered, lo), hi), hi - lo + 1
+        at = min(max(delivered, lo), hi)
         near_end = at - lo > 0.75 * n
         ax.text(at + (-0.5 - n * 0.006 if near_end else 0.5 + n * 0.006), y0 - 0.02,
-                f"×{c.num_redelivered:,} redelivered", ha="right" if near_end else "left",
-                va="top", fontsize=7, color=REDELIVERED, zorder=6, gid="redelivered")
-    _pointer(ax, delivered, y, plan)
+                f"×{formatting.count(c.num_redelivered)} redelivered",
+                ha="right" if near_end else "left", va="top", fontsize=7, color="#c0392b",
+                zorder=6, gid="redelivered")
+    _floor(ax, c, y, plan, marks)
+    _pointer(ax, c, y, plan, marks)
     if c.num_pending:
         at = max(delivered, lo - 1)
-        ax.text(at + 0.5 + (hi - lo + 1) * 0.004, y, f"{c.num_pending:,} unprocessed",
+        ax.text(at + 0.5 + n * 0.004, y, f"{formatting.count(c.num_pending)} unprocessed",
                 ha="left", va="center", fontsize=7, color="#3d6a99", zorder=6,
                 gid="unprocessed-label")
 
 
-def _pending_span(ax, a: int, b: int, y: int, count: int, *, centred: bool = True) -> None:
+def _pending_span(ax, a: int, b: int, y: int, count: int, marks: _Marks) -> None:
     if b < a:
         return
     y0, y1 = y - CONSUMER_H / 2, y + CONSUMER_H / 2
-    ax.add_collection(_rects([a - 0.5], [b + 0.5], y0, y1, facecolor="#fde3c8",
-                             edgecolor=PENDING, hatch="xx", linewidth=0.8, gid="ack-pending-span",
-                             zorder=2))
-    # In bands the span is thin: the label goes left of the pointer, "unprocessed" goes right.
-    x, ha = ((a + b) / 2, "center") if centred else (a - 0.5, "right")
-    ax.text(x, y, f"{count:,} pending", ha=ha, va="center", fontsize=7,
-            color="#8a4a0b", zorder=6, clip_on=True, gid="pending-label",
+    ax.add_collection(_rects([a - 0.5], [b + 0.5], y0, y1, facecolor=PENDING_SPAN,
+                             edgecolor=PENDING_EDGE, hatch="xx", linewidth=0.8,
+                             gid="ack-pending-span", zorder=2))
+    marks.add("band:pending", _swatch(PENDING_SPAN, PENDING_EDGE, "xx"),
+              "ack pending somewhere here (count shown)")
+    # The label goes left of the span; "unprocessed" goes right of the pointer.
+    ax.text(a - 0.5, y, f"{formatting.count(count)} pending", ha="right", va="center",
+            fontsize=7, color="#8a4a0b", zorder=6, clip_on=True, gid="pending-label",
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
                   "alpha": 0.85})
 
 
-def _pointer(ax, delivered: int, y: int, plan: _Plan) -> None:
-    """The delivered pointer: a triangle on the last delivered seq, pointing at the row."""
-    if delivered < plan.lo - 1 or delivered > plan.hi:
+def _floor(ax, c: ConsumerSnapshot, y: int, plan: _Plan, marks: _Marks) -> None:
+    """The ack floor: a bar right of the last seq at or below it, once something was done."""
+    floor = c.ack_floor_stream_seq
+    if c.ack_policy == "none" or c.ack_floor_consumer_seq <= 0:
         return
-    x = max(delivered, plan.lo - 0.5) if delivered >= plan.lo else plan.lo - 0.5
-    ax.plot([x], [y - CONSUMER_H / 2 - 0.02], marker="v", markersize=8, color=POINTER,
-            linestyle="none", zorder=7, clip_on=False, gid="delivered")
-    ax.vlines([x + (0.5 if delivered >= plan.lo else 0)], y - CONSUMER_H / 2, y + CONSUMER_H / 2,
-              colors=POINTER, linewidth=1.4, zorder=7)
+    if not plan.lo - 1 <= floor <= plan.hi:
+        return
+    x = floor + 0.5
+    ax.vlines([x], y - CONSUMER_H / 2 - 0.08, y + CONSUMER_H / 2 + 0.08, colors=FLOOR,
+              linewidth=2.2, zorder=7, gid="ack-floor")
+    marks.add("mark:floor", Line2D([], [], color=FLOOR, linewidth=2.2, marker="|",
+                                   markersize=10, linestyle="none"),
+              "ack floor (everything left of it is done)")
 
 
-def _matcher(filters: Iterable[str]):
-    patterns = [f.split(".") for f in filters]
-    if not patterns:
-        return lambda _subject: True
-    cache: dict[str, bool] = {}
-
-    def matches(subject: str) -> bool:
-        hit = cache.get(subject)
-        if hit is None:
-            tokens = subject.split(".")
-            hit = cache[subject] = any(_match_tokens(p, tokens) for p in patterns)
-        return hit
-
-    return matches
-
-
-def _match_tokens(pattern: list[str], tokens: list[str]) -> bool:
-    for i, p in enumerate(pattern):
-        if p == ">":
-            return len(tokens) > i
-        if i >= len(tokens) or (p != "*" and p != tokens[i]):
-            return False
-    return len(tokens) == len(pattern)
+def _pointer(ax, c: ConsumerSnapshot, y: int, plan: _Plan, marks: _Marks) -> None:
+    """The delivered pointer: a triangle above the last delivered seq, once one was."""
+    delivered = c.delivered_stream_seq
+    if not c.delivered_any or delivered < plan.lo or delivered > plan.hi:
+        return
+    ax.plot([delivered], [y - CONSUMER_H / 2 - 0.04], marker="v", markersize=7, color=POINTER,
+            linestyle="none", zorder=8, clip_on=False, gid="delivered")
+    marks.add("mark:delivered", Line2D([], [], marker="v", color=POINTER, linestyle="none",
+                                       markersize=7), "last delivered")
 
 
 # ---------------------------------------------------------------------------------------------
-# colours, titles, legends
-
-
-def _subject_colors(snaps: Iterable[StreamSnapshot]) -> dict[str, str]:
-    """Colour per subject, assigned in sorted order so before/after pictures agree."""
-    names: set[str] = set()
-    for s in snaps:
-        names.update(s.subject_counts)
-        if len(s.seq_subjects) <= 200_000:
-            names.update(s.seq_subjects.values())
-    return {n: SUBJECT_COLORS[i % len(SUBJECT_COLORS)] for i, n in enumerate(sorted(names))}
+# titles, legends
 
 
 def _title(snap: StreamSnapshot) -> str:
     parts = [snap.name, snap.retention]
-    limits = [
-        ("max_msgs", snap.max_msgs, f"{snap.max_msgs:,}"),
-        ("max_bytes", snap.max_bytes, _size(snap.max_bytes)),
-        ("max_age", snap.max_age, _duration(snap.max_age)),
-        ("max_msgs_per_subject", snap.max_msgs_per_subject, f"{snap.max_msgs_per_subject:,}"),
-        ("max_msg_size", snap.max_msg_size, _size(snap.max_msg_size)),
-    ]
-    set_limits = [f"{name}={text}" for name, value, text in limits if value and value > 0]
+    set_limits = [f"{k}={v}" for k, v in formatting.limit_items({
+        "max_msgs": snap.max_msgs, "max_bytes": snap.max_bytes, "max_age": snap.max_age,
+        "max_msgs_per_subject": snap.max_msgs_per_subject, "max_msg_size": snap.max_msg_size,
+    })]
     parts += set_limits
     if set_limits or snap.discard != "old":
         parts.append(f"discard {snap.discard}" + (" per subject"
@@ -579,88 +725,58 @@ def _title(snap: StreamSnapshot) -> str:
     return " · ".join(parts)
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:g}{unit}" if unit == "B" else f"{n:.3g}{unit}"
-        n /= 1024
-    return str(n)
+_STATE_ORDER = {name: i for i, name in enumerate(STATES)}
+_GROUP_ORDER = {"stream": 0, "mark": 1, "state": 2, "band": 3}
 
 
-def _duration(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
+def _entry_order(key: str) -> tuple[int, int, str]:
+    group, _, name = key.partition(":")
+    return _GROUP_ORDER.get(group, 9), _STATE_ORDER.get(name, 0), name
 
 
-def _legend_subjects(snaps: Sequence[StreamSnapshot], plan: _Plan) -> list[tuple[str, int]]:
-    counts: dict[str, int] = {}
-    for s in snaps:  # the later snapshot's counts win; subjects gone since still get a key
-        if s.subject_counts:
-            counts.update(s.subject_counts)
-        else:
-            seen: dict[str, int] = {}
-            for subj in s.seq_subjects.values():
-                seen[subj] = seen.get(subj, 0) + 1
-            counts.update(seen)
-    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def _legends(ax, snaps: Sequence[StreamSnapshot], plan: _Plan, colors: Mapping[str, str], *,
-             figure_legend: bool) -> None:
-    snap = snaps[-1]
-    coloured = plan.mode == "cells" or any(len(s.seq_subjects) for s in snaps)
-    handles, labels = [], []
-    subjects = _legend_subjects(snaps, plan)
-    for subject, count in subjects[:MAX_LEGEND_SUBJECTS]:
-        # Without per-seq subjects the tape is one neutral colour: list counts, no swatches.
-        handles.append(Patch(facecolor=colors.get(subject, NEUTRAL), edgecolor="white")
-                       if coloured else Patch(facecolor="none", edgecolor="none"))
-        labels.append(f"{subject} ({count:,})")
-    if len(subjects) > MAX_LEGEND_SUBJECTS:
-        rest = sum(c for _, c in subjects[MAX_LEGEND_SUBJECTS:])
-        handles.append(Patch(facecolor=NEUTRAL if coloured else "none", edgecolor="none"))
-        labels.append(f"{len(subjects) - MAX_LEGEND_SUBJECTS} more subjects ({rest:,})")
-    if plan.mode == "bands":
-        handles.insert(0, Patch(facecolor=NEUTRAL, edgecolor="white"))
-        labels.insert(0, "stored, subject not loaded (bar height = share still stored)")
-    key_handles = [
-        Patch(facecolor="white", edgecolor=GAP_EDGE, hatch="////", linestyle=(0, (2, 1.5))),
-        Patch(facecolor=DONE, edgecolor=DONE_EDGE),
-        Line2D([], [], marker="v", color=POINTER, linestyle="none", markersize=8),
-        Patch(facecolor=PENDING, edgecolor="white"),
-        Line2D([], [], marker="$×2$", color=REDELIVERED, linestyle="none", markersize=11),
-        Patch(facecolor=UNPROCESSED, edgecolor=UNPROCESSED_EDGE),
-    ]
-    key_labels = ["removed (deleted, expired, acked away)", "acked (≤ ack floor)", "delivered",
-                  "ack pending", "redelivered", "unprocessed"]
-    if snap.messages == 0 and not subjects:
-        handles, labels = [], []
-    fig = ax.figure
+def _legend(fig, ax, marks: _Marks, *, figure_legend: bool) -> None:
     kw = {"frameon": False, "fontsize": 8, "handlelength": 1.3, "handleheight": 1.0,
           "columnspacing": 1.4, "labelcolor": TEXT}
-    pos = ax.get_position()
-    height_in = fig.get_figheight()
-    anchor_y = pos.y0 - 0.5 / height_in
+    subjects = sorted(marks.subjects.items(), key=lambda kv: (-kv[1][1], kv[0]))
+    s_handles, s_labels = [], []
+    for subject, (color, count) in subjects[:MAX_LEGEND_SUBJECTS]:
+        s_handles.append(Patch(facecolor=color, edgecolor="white") if marks.coloured
+                         else Patch(facecolor="none", edgecolor="none"))
+        s_labels.append(f"{subject} ({formatting.count(count) if count else 'none stored'})")
+    if len(subjects) > MAX_LEGEND_SUBJECTS:
+        rest = sum(c for _, (_, c) in subjects[MAX_LEGEND_SUBJECTS:])
+        s_handles.append(Patch(facecolor=NEUTRAL if marks.coloured else "none", edgecolor="none"))
+        s_labels.append(f"{len(subjects) - MAX_LEGEND_SUBJECTS} more subjects "
+                        f"({formatting.count(rest)})")
+    entries = sorted(marks.entries.items(), key=lambda kv: _entry_order(kv[0]))
+    k_handles = [h for _, (h, _) in entries]
+    k_labels = [label for _, (_, label) in entries]
+    if not s_handles and not k_handles:
+        return
     if figure_legend:
-        key = fig.legend(key_handles, key_labels, loc="upper left", ncols=6,
-                         bbox_to_anchor=(0.02, anchor_y), **kw)
-        key.set_gid("key")
-        if handles:
-            subj = fig.legend(handles, labels, loc="upper left", ncols=4, title="subjects",
-                              title_fontsize=8, alignment="left",
-                              bbox_to_anchor=(0.02, anchor_y - 0.3 / height_in), **kw)
+        height_in = fig.get_figheight()
+        anchor_y = ax.get_position().y0 - 0.5 / height_in
+        if s_handles:
+            subj = fig.legend(s_handles, s_labels, loc="upper left", ncols=4,
+                              bbox_to_anchor=(0.02, anchor_y), **kw)
             subj.set_gid("subjects")
-            subj.get_title().set_color(MUTED)
+            anchor_y -= 0.22 * -(-len(s_handles) // 4) / height_in
+        if k_handles:
+            key = fig.legend(k_handles, k_labels, loc="upper left", ncols=LEGEND_COLS,
+                             bbox_to_anchor=(0.02, anchor_y), **kw)
+            key.set_gid("key")
     else:
-        key = ax.legend(key_handles + handles, key_labels + labels, loc="upper left",
-                        bbox_to_anchor=(0, -0.25), ncols=4, **kw)
+        key = ax.legend(s_handles + k_handles, s_labels + k_labels, loc="upper left",
+                        bbox_to_anchor=(0, -0.22), ncols=LEGEND_COLS, **kw)
         key.set_gid("key")
+
+
+# ---------------------------------------------------------------------------------------------
+# a sample
 
 
 def _demo_snapshot() -> StreamSnapshot:
-    """A hand-made ORDERS stream: 12 seqs, one deleted, three consumers at different places."""
+    """A hand-made ORDERS stream: 12 seqs, two deleted, three consumers at different places."""
     subjects = ["orders.new", "orders.paid", "orders.new", "orders.shipped", "orders.new",
                 "orders.paid", "orders.new", "orders.new", "orders.paid", "orders.shipped",
                 "orders.new", "orders.paid"]
@@ -672,14 +788,15 @@ def _demo_snapshot() -> StreamSnapshot:
     now = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
     def consumer(name, filters, delivered, floor, pending, unacked=(), redelivered=None,
-                 redel=0, paused=False):
+                 redel=0, paused=False, **kw):
         return ConsumerSnapshot(
             name=name, durable=True, push=False, ack_policy="explicit", deliver_policy="all",
             replay_policy="instant", filter_subjects=filters, delivered_stream_seq=delivered,
-            delivered_consumer_seq=delivered, ack_floor_stream_seq=floor,
+            delivered_consumer_seq=delivered + redel, ack_floor_stream_seq=floor,
             ack_floor_consumer_seq=floor, num_ack_pending=len(unacked), num_redelivered=redel,
             num_waiting=0, num_pending=pending, unacked=unacked,
-            redelivered=redelivered or {}, paused=paused)
+            redelivered=redelivered or {}, paused=paused, start_seq=1, start_note="deliver all",
+            **kw)
 
     return StreamSnapshot(
         name="ORDERS", subjects=("orders.>",), retention="limits", storage="file",
@@ -688,11 +805,14 @@ def _demo_snapshot() -> StreamSnapshot:
         first_seq=1, last_seq=12, first_ts=now, last_ts=now, messages=10, bytes=1200,
         num_deleted=2, deleted=deleted, subject_counts=counts,
         consumers=(
-            consumer("billing", (), 8, 5, 4, unacked=(6, 8), redelivered={6: 2}, redel=1),
-            consumer("shipping", ("orders.paid",), 6, 6, 1),
-            consumer("audit", (), 2, 2, 8, paused=True),
+            consumer("billing", (), 8, 5, 4, unacked=(6, 8), redelivered={6: 2}, redel=1,
+                     acked=((1, 2), (5, 5), (7, 7)), terminated=((3, 3),),
+                     kit_delivered=((1, 8),)),
+            consumer("shipping", ("orders.paid",), 6, 6, 1, acked=((2, 2), (6, 6))),
+            consumer("audit", (), 2, 2, 8, paused=True, acked=((1, 2),)),
         ),
         taken_at=now, seq_subjects=seq_subjects, window=(1, 12),
+        removed_subjects={4: "orders.shipped", 9: "orders.paid"},
     )
 
 
