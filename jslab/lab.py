@@ -22,7 +22,7 @@ from typing import Any
 
 from nats.js import api
 
-from . import arguments, consumers, names, publishing, streams
+from . import arguments, consumers, names, publishing, streams, timelines
 from ._loop import EventLoopThread
 from .aio import AsyncLab
 from .config import consumer_config, stream_config
@@ -662,6 +662,10 @@ class Lab:
             names.check_consumer_name(consumer)
         every = arguments.seconds("every", every, minimum=0.05, maximum=3600)
         return dashboard(self, stream, every=every, consumer=consumer)
+
+    timeline = timelines.timeline
+    watch_deliveries = timelines.watch_deliveries
+    publish_log = timelines.publish_log
 
     def on_close(self, stop: Callable[[], None]) -> Callable[[], None]:
         """Call ``stop()`` when the lab closes (background views use it); returns an undo."""
