@@ -364,3 +364,10 @@ def timestamp(name: str, value: Any) -> _dt.datetime:
             f"{name}={_short(value)} is out of the range of dates that can be converted to UTC "
             f"(years 1 to 9999). {_TIME_EXAMPLE}."
         ) from None
+
+
+def flag(name: str, value: Any) -> bool:
+    """True or False, nothing else (not 1, not "yes")."""
+    if not isinstance(value, bool):
+        raise JslabTypeError(f"{name} is True or False, not {_short(value)}.")
+    return value

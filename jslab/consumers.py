@@ -14,12 +14,13 @@ from nats.js import api
 
 from . import arguments
 from .config import consumer_config
+from .errors import ValidationError
 from .infos import ConsumerInfo
 
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["create", "info", "merged_config", "pause_stamp"]
+__all__ = ["check_changes", "create", "info", "merged_config", "pause_stamp"]
 
 
 async def create(session: Session, stream: str, cfg: api.ConsumerConfig, action: str | None,
@@ -41,6 +42,16 @@ async def info(session: Session, stream: str, name: str) -> ConsumerInfo:
     return ConsumerInfo.from_response(await session.request(
         f"CONSUMER.INFO.{stream}.{name}", operation=f"consumer info {stream}/{name}",
         context={"stream": stream, "consumer": name}))
+
+
+def check_changes(stream: str, changes: Mapping[str, Any]) -> None:
+    """Refuse changes the server would refuse or misread, before anything is asked."""
+    for key in ("durable_name", "name", "durable"):
+        if key in changes:
+            raise ValidationError(
+                f"{key} can not change: a consumer's name is what the server knows it by. "
+                "Create another consumer under the new name (and delete this one).")
+    consumer_config(stream, **changes)
 
 
 def merged_config(stream: str, name: str, current: api.ConsumerConfig,

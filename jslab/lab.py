@@ -33,6 +33,7 @@ from .errors import (
 )
 from .features import FEATURES
 from .features import supports as _supports
+from .infos import ConsumerInfo, PubAck, StreamInfo
 from .messages import (
     Batch,
     CoreMessage,
@@ -52,6 +53,7 @@ DEFAULT_TIMEOUT = 5.0
 MAX_WAIT = 86400.0
 
 _labs: weakref.WeakSet[Lab] = weakref.WeakSet()
+_UNSET: Any = object()  # "not given" for _open (None is a bad name, not an absent one)
 
 
 class Lab:
@@ -99,14 +101,15 @@ class Lab:
         return self.session.call(self.session.request(api_name, payload, operation=operation,
                                                       context=context))
 
-    def _open(self, *, stream: Any = None, consumer: Any = None, bucket: Any = None) -> None:
+    def _open(self, *, stream: Any = _UNSET, consumer: Any = _UNSET,
+              bucket: Any = _UNSET) -> None:
         """Refuse a call on a closed lab; check the stream, consumer and bucket names given."""
         self.session.check_open()
-        if bucket is not None:
+        if bucket is not _UNSET:
             names.check_bucket_name(bucket)
-        if stream is not None:
+        if stream is not _UNSET:
             names.check_stream_name(stream)
-        if consumer is not None:
+        if consumer is not _UNSET:
             names.check_consumer_name(consumer)
 
     # ------------------------------------------------------------------ lifecycle
@@ -231,7 +234,7 @@ class Lab:
 
     # ------------------------------------------------------------------ streams
     def add_stream(self, name: str, subjects: str | Iterable[str] | None = None,
-                   **config: Any) -> api.StreamInfo:
+                   **config: Any) -> StreamInfo:
         """Create a stream. ``subjects`` default to the stream's name (server rule).
 
             >>> lab.add_stream("ORDERS", subjects=["orders.>"], max_msgs=1000)
@@ -239,7 +242,7 @@ class Lab:
         self._open()
         return self._run(streams.add(self.session, stream_config(name, subjects, **config)))
 
-    def update_stream(self, name: str, **changes: Any) -> api.StreamInfo:
+    def update_stream(self, name: str, **changes: Any) -> StreamInfo:
         """Change some fields of a stream's configuration, keeping the rest.
 
             >>> lab.update_stream("ORDERS", max_msgs=10)
@@ -247,17 +250,13 @@ class Lab:
         self._open(stream=name)
         stream_config(name, None, **{k: v for k, v in changes.items() if k != "subjects"})
         cfg = streams.merged_config(name, self.stream_info(name).config, changes)
-        return self._guarded(self.session.jsm.update_stream(cfg), f"update stream {name}",
-                             {"stream": name})
+        return self._run(streams.update(self.session, cfg))
 
-    def stream_info(self, name: str, *, subjects_filter: str | None = None) -> api.StreamInfo:
+    def stream_info(self, name: str, *, subjects_filter: str | None = None) -> StreamInfo:
         self._open(stream=name)
         if subjects_filter is not None:
-            names.check_filter_subject(subjects_filter)
-        s = self.session
-        return self._run(s.settled(s.guard(
-            s.jsm.stream_info(name, subjects_filter=subjects_filter), f"stream info {name}",
-            {"stream": name})))
+            names.check_filter_subject(subjects_filter, what="subjects_filter")
+        return self._run(streams.info(self.session, name, subjects_filter))
 
     def stream_names(self) -> list[str]:
         """Names of every stream in the account, sorted."""
@@ -266,8 +265,8 @@ class Lab:
 
     def delete_stream(self, name: str) -> bool:
         self._open(stream=name)
-        ok = self._guarded(self.session.jsm.delete_stream(name), f"delete stream {name}",
-                           {"stream": name})
+        ok = self._api(f"STREAM.DELETE.{name}", None, f"delete stream {name}",
+                       {"stream": name}).get("success", False)
         self._forget(name)
         return ok
 
@@ -310,6 +309,7 @@ class Lab:
         """Delete one message (it leaves a gap in the sequence). ``erase`` overwrites its data."""
         self._open(stream=stream)
         seq = arguments.count("seq", seq, minimum=1)
+        arguments.flag("erase", erase)
         req = {"seq": seq} if erase else {"seq": seq, "no_erase": True}
         answer = self._api(f"STREAM.MSG.DELETE.{stream}", req,
                            f"delete message {seq} from {stream}", {"stream": stream, "seq": seq})
@@ -322,7 +322,7 @@ class Lab:
                 expected_last_subject_seq: int | None = None,
                 expected_last_subject_seq_subject: str | None = None,
                 expected_last_msg_id: str | None = None, ttl: Any = None,
-                timeout: float | None = None) -> api.PubAck:
+                timeout: float | None = None) -> PubAck:
         """Publish to JetStream and wait for the stream's acknowledgement (a ``PubAck``).
 
         ``data`` may be bytes, str or any JSON-serialisable object.
@@ -357,6 +357,8 @@ class Lab:
         sequence. Shows progress for big batches; Ctrl-C stops it.
         """
         self._open()
+        if progress is not None:
+            arguments.flag("progress", progress)
         prepared = publishing.prepare_many(self.session, subject_or_messages, payloads, headers)
         if not prepared:
             return PublishResult(0, None, None, None)
@@ -369,7 +371,7 @@ class Lab:
                 bar.close()
 
     def publish_batch(self, messages: Iterable[Any], *, timeout: float | None = None,
-                      headers: Mapping | None = None) -> api.PubAck:
+                      headers: Mapping | None = None) -> PubAck:
         """Publish an atomic batch: all messages are stored, or none (nats-server >= 2.12;
         the stream needs ``allow_atomic=True``). Returns the commit's PubAck.
 
@@ -445,7 +447,7 @@ class Lab:
 
     # ------------------------------------------------------------------ consumers
     def add_consumer(self, stream: str, durable: str | None = None, *, name: str | None = None,
-                     update: bool = False, **config: Any) -> api.ConsumerInfo:
+                     update: bool = False, **config: Any) -> ConsumerInfo:
         """Create a consumer (the same config again is fine; another config is refused).
 
         ``durable="X"``: persists until deleted. ``name="X"``: named, removed after
@@ -456,28 +458,24 @@ class Lab:
             >>> lab.add_consumer("ORDERS", "shipping", filter_subject="orders.eu.>")
         """
         self._open()
-        if not isinstance(update, bool):
-            raise JslabTypeError(f"update is True or False, not {update!r}.")
+        arguments.flag("update", update)
         cfg = consumer_config(stream, durable=durable, name=name, **config)
         return self._run(consumers.create(self.session, stream, cfg,
                                           None if update else "create",
                                           f"add consumer {cfg.name or 'ephemeral'} on {stream}"))
 
-    def update_consumer(self, stream: str, name: str, **changes: Any) -> api.ConsumerInfo:
+    def update_consumer(self, stream: str, name: str, **changes: Any) -> ConsumerInfo:
         """Change fields of an existing consumer (only the ones the server allows to change)."""
         self._open(stream=stream, consumer=name)
-        consumer_config(stream, **changes)  # refuse bad changes before asking anything
+        consumers.check_changes(stream, changes)  # refuse bad changes before asking anything
         cfg = consumers.merged_config(stream, name, self.consumer_info(stream, name).config,
                                       changes)
         return self._run(consumers.create(self.session, stream, cfg, "update",
                                           f"update consumer {name} on {stream}"))
 
-    def consumer_info(self, stream: str, name: str) -> api.ConsumerInfo:
+    def consumer_info(self, stream: str, name: str) -> ConsumerInfo:
         self._open(stream=stream, consumer=name)
-        s = self.session
-        return self._run(s.settled(s.guard(
-            s.jsm.consumer_info(stream, name), f"consumer info {stream}/{name}",
-            {"stream": stream, "consumer": name})))
+        return self._run(consumers.info(self.session, stream, name))
 
     def consumer_names(self, stream: str) -> list[str]:
         self._open(stream=stream)
@@ -486,8 +484,8 @@ class Lab:
 
     def delete_consumer(self, stream: str, name: str) -> bool:
         self._open(stream=stream, consumer=name)
-        ok = self._guarded(self.session.jsm.delete_consumer(stream, name),
-                           f"delete consumer {stream}/{name}", {"stream": stream, "consumer": name})
+        ok = self._api(f"CONSUMER.DELETE.{stream}.{name}", None, f"delete consumer {stream}/{name}",
+                       {"stream": stream, "consumer": name}).get("success", False)
         self._forget(stream, name)
         return ok
 
@@ -529,8 +527,7 @@ class Lab:
 
         ``sync=True`` waits for the server to confirm every ack (double ack).
         """
-        if not isinstance(sync, bool):
-            raise JslabTypeError(f"sync is True or False, not {sync!r}.")
+        arguments.flag("sync", sync)
         return self._fetch(stream, consumer, batch, wait, None, "ack_sync" if sync else "ack")
 
     def _fetch(self, stream: str, consumer: str, batch: int, wait: float,

@@ -40,11 +40,6 @@ def _value(value: Any) -> bytes:
         raise type(e)(f"value: {e}") from None
 
 
-def _flag(name: str, value: Any) -> None:
-    if not isinstance(value, bool):
-        raise JslabTypeError(f"{name} is True or False, not {value!r}.")
-
-
 def _check_key(key: Any, *, wildcards: bool = False) -> str:
     return names.check_kv_key(key, wildcards=wildcards)
 
@@ -251,7 +246,7 @@ class KeyValue(_Bucket):
     def watch(self, keys: str = ">", *, include_history: bool = False) -> _Watch:
         """Updates to ``keys`` (wildcards allowed) from now on, queued: ``w.next(timeout)``."""
         _check_key(keys, wildcards=True)
-        _flag("include_history", include_history)
+        arguments.flag("include_history", include_history)
         w = _Watch(self._lab, lambda e: _entry(self.bucket, e))
 
         async def go() -> None:
@@ -336,7 +331,7 @@ class ObjectStore(_Bucket):
 
     def watch(self, *, include_history: bool = False) -> _Watch:
         """Changes to objects' metadata from now on, queued: ``w.next(timeout)``."""
-        _flag("include_history", include_history)
+        arguments.flag("include_history", include_history)
         w = _Watch(self._lab, lambda info: info)
 
         async def go() -> None:
