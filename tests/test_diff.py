@@ -177,3 +177,62 @@ def test_diffing_two_streams_is_refused(nats_server):
     one, two = run(nats_server, scenario)
     with pytest.raises(ValueError, match="same stream"):
         diff_snapshots(one, two)
+
+
+# ---------------------------------------------------------------------------------------------
+# what the server did not store, and what consumers did, inside a lab.diff block
+
+
+def test_diff_lists_duplicates_and_refusals(lab):
+    lab.add_stream("DEDUP", subjects=["dedup.>"], duplicate_window=30)
+    with lab.diff("DEDUP") as d:
+        lab.publish("dedup.login", "alice", msg_id="login-1")
+        lab.publish("dedup.login", "alice", msg_id="login-1")  # answered duplicate
+        lab.publish_many([("dedup.pay", "a"), ("dedup.pay", "a")],
+                         headers={"Nats-Msg-Id": "pay-1"})
+    not_stored = [c.line for c in d.not_stored]
+    assert not_stored == [
+        "stream: not stored, answered duplicate (same msg id within the 30s duplicate_window): "
+        "2 publishes to dedup.login (a copy of seq 1), dedup.pay (a copy of seq 2)"]
+    assert "stream: messages 0 -> 2" in [c.line for c in d]
+
+    lab.add_stream("SEATS", subjects=["seats.>"], max_msgs=2, discard="new")
+    lab.publish_many("seats.booked", ["A1", "A2"])
+    with pytest.raises(JslabError), lab.diff("SEATS") as d:
+        lab.publish("seats.booked", "A3")
+    assert [c.line for c in d] == [
+        "stream: not stored, refused (maximum messages exceeded [10077]): 1 publish to "
+        "seats.booked"]
+    # Publishes to other streams inside the block are not this stream's business.
+    with lab.diff("SEATS") as d:
+        lab.publish("dedup.other", "x")
+    assert not d
+
+
+def test_diff_says_what_was_published_and_removed_again(lab):
+    lab.add_stream("TEMPS", subjects=["temps.>"], max_msgs_per_subject=2)
+    with lab.diff("TEMPS") as d:
+        lab.publish_many([("temps.kitchen", 20), ("temps.attic", 15), ("temps.kitchen", 21),
+                          ("temps.kitchen", 22), ("temps.attic", 16), ("temps.attic", 17)])
+    assert "stream: published and removed again {1, 2} (max_msgs_per_subject)" in [
+        c.line for c in d]
+    # The after tape keeps the removed seqs' subjects: hatched in their subject's colour.
+    assert dict(d.after.removed_subjects) == {1: "temps.kitchen", 2: "temps.attic"}
+    fig = d.tape()
+    gaps = [c for ax in fig.axes for c in ax.collections if c.get_gid() == "gaps"]
+    edges = {tuple(c.get_edgecolor()[0]) for c in gaps}
+    assert len(edges) == 2  # two subjects, two colours (not the grey of "not known")
+
+
+def test_diff_lists_what_consumers_did(lab):
+    lab.add_stream("JOBS", subjects=["jobs.>"])
+    lab.publish_many("jobs.x", ["a", "b", "c", "d"])
+    lab.add_consumer("JOBS", "w", max_deliver=1)
+    batch = lab.fetch("JOBS", "w", 4)
+    with lab.diff("JOBS") as d:
+        batch[0].ack_sync()
+        batch[2].ack_sync()
+        batch[3].term()
+    found = [c.line for c in d if c.kind == "state"]
+    assert found == ["w: now acked: 1", "w: now acked above the ack floor (out of order): 3",
+                     "w: now terminated (term): 4"]

@@ -7,14 +7,17 @@ to show them, and the HTML, tape and diff renderers all run on it.
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
 from jslab.errors import MessageLimitReachedError
+from jslab.snapshot import STATES
 from jslab.viz import render_html, render_text
 from jslab.viz.diff import SnapshotDiff
 from jslab.viz.tape import tape
+from jslab.viz.text import consumer_marks
 
 
 def _wait(predicate, timeout: float = 5.0) -> None:
@@ -168,11 +171,28 @@ def test_snapshot_matches_the_server_and_every_view_draws_it(lab, scenario):
         assert (c.num_ack_pending, c.num_redelivered, c.num_pending) == (
             ci.num_ack_pending, ci.num_redelivered, ci.num_pending)
         assert len(c.unacked) <= c.num_ack_pending  # the kit never invents pending work
+        # The kit drove every consumer here: it knows exactly which seqs wait for an ack.
+        per_seq = [run.state for run in snap.consumer_states(c)
+                   for _ in range(run.first, run.last + 1)]
+        assert sum(st in ("pending", "redelivered") for st in per_seq) == c.num_ack_pending
+        assert "unknown" not in per_seq
+        if snap.state_range:
+            marks = consumer_marks(snap, c, *snap.state_range).rstrip()
+            assert marks == "".join(STATES[st].char for st in per_seq)
+            if marks and len(marks) <= 60:
+                assert f"  {c.name:<12} {marks}" in text
         assert f"ack floor     stream seq {c.ack_floor_stream_seq}" in text
         assert f"delivered     stream seq {c.delivered_stream_seq}" in text
         assert f"unprocessed   {c.num_pending}" in text
 
-    assert "jslab" in render_html(snap)
+    page = render_html(snap)
+    assert "jslab" in page
+    # The HTML strip shows the same states as the text (one cell per seq and consumer).
+    if snap.state_range and snap.state_range[1] - snap.state_range[0] < 60:
+        html_states = re.findall(r'class="jslab-cell jslab-state-(\w+)"', page)
+        assert html_states == [run.state for c in snap.consumers
+                               for run in snap.consumer_states(c)
+                               for _ in range(run.first, run.last + 1)]
     fig = tape(snap)
     assert len(fig.axes) == 1
     d = SnapshotDiff(before)._finish(snap)

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from jslab.snapshot import ConsumerSnapshot, StreamSnapshot
-from jslab.viz.tape import _demo_snapshot, tape, tape_compare
+from jslab.viz.tape import _demo_snapshot, tape, tape_compare, tapes
 
 NOW = datetime(2025, 1, 1, tzinfo=timezone.utc)
 
@@ -268,3 +268,100 @@ def test_tape_of_a_real_stream(nats_server):
     assert n_paths(fig, "subject:tape.a") + n_paths(fig, "subject:tape.b") == 11
     assert f"{snap.consumer('reader').num_pending} unprocessed" in words
     render(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# legends and colours
+
+
+def legend_labels(fig: Figure) -> list[str]:
+    return [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+
+
+def test_legend_lists_exactly_the_marks_drawn():
+    fig = tape(small())
+    labels = legend_labels(fig)
+    for drawn in ("acked", "acked above the ack floor (out of order)", "ack pending",
+                  "redelivered ×N, ack pending", "terminated (term)", "last delivered",
+                  "unprocessed (not delivered yet)", "not for this consumer (filter)"):
+        assert drawn in labels
+    for absent in ("before its start point", "given up (max_deliver reached)",
+                   "stored, subject not loaded (bar height = share still stored)"):
+        assert absent not in labels
+    # A stream-only tape has no consumer marks at all, and no delivered marker.
+    alone = tape(dataclasses.replace(small(), consumers=()))
+    labels = legend_labels(alone)
+    assert not any(label in labels for label in ("acked", "last delivered", "ack floor "
+                                                 "(everything left of it is done)"))
+    # Nothing delivered: no triangle, no "last delivered" in the key, even when the server's
+    # delivered stream seq is past the start (deliver new, by start sequence).
+    fresh = consumer("new", delivered=10, floor=10, pending=0, deliver_policy="new",
+                     start_seq=11, delivered_consumer_seq=0, ack_floor_consumer_seq=0)
+    fig = tape(stream({s: "a.x" for s in range(1, 11)}, consumers=(fresh,)))
+    assert not [ln for ln in fig.axes[0].lines if ln.get_gid() == "delivered"]
+    assert "last delivered" not in legend_labels(fig)
+    assert n_paths(fig, "state:before_start") == 10
+
+
+def test_one_legend_and_one_colour_per_subject_across_panels():
+    a = small()
+    b = dataclasses.replace(a, name="OTHER")
+    fig = tapes([a, b, a], titles=["one", "two", "three"])
+    assert len(fig.axes) == 3
+    assert [leg.get_gid() for leg in fig.legends] == ["subjects", "key"]
+    faces = {}
+    for ax in fig.axes:
+        for c in ax.collections:
+            gid = c.get_gid() or ""
+            if gid.startswith("subject:"):
+                faces.setdefault(gid, set()).add(tuple(c.get_facecolor()[0]))
+    assert faces and all(len(v) == 1 for v in faces.values())
+    # The same subject has the same colour in another figure with other subjects.
+    other = stream({1: "orders.new", 2: "zzz.other"})
+    one = [c for c in tape(other).axes[0].collections if c.get_gid() == "subject:orders.new"]
+    assert {tuple(one[0].get_facecolor()[0])} == faces["subject:orders.new"]
+    # color_key: keep.orders and queue.orders coloured alike.
+    k = stream({1: "keep.orders", 2: "keep.refunds"})
+    q = stream({1: "queue.orders", 2: "queue.refunds"}, name="QUEUE")
+    fig = tapes([k, q], color_key=lambda s: s.split(".")[-1])
+    colour = {c.get_gid(): tuple(c.get_facecolor()[0]) for ax in fig.axes
+              for c in ax.collections if (c.get_gid() or "").startswith("subject:")}
+    assert colour["subject:keep.orders"] == colour["subject:queue.orders"]
+    assert colour["subject:keep.orders"] != colour["subject:keep.refunds"]
+
+
+def test_subject_colours_are_stable_and_distinct():
+    from jslab.viz.style import PALETTE, subject_color, subject_colors
+
+    assert subject_colors(["orders.new"])["orders.new"] == subject_color("orders.new")
+    many = subject_colors(f"s.{i}" for i in range(len(PALETTE)))
+    assert len(set(many.values())) == len(PALETTE)  # collisions moved to free colours
+
+
+def test_removed_cells_keep_their_subject_colour():
+    from jslab.viz.style import subject_colors
+
+    snap = small()  # 4 (orders.shipped) and 9 (orders.paid) removed, subjects remembered
+    fig = tape(snap)
+    gaps = collections(fig, "gaps")
+    colours = subject_colors(snap.subject_counts)
+    edges = {matplotlib.colors.to_hex(c.get_edgecolor()[0]) for c in gaps}
+    assert edges == {colours["orders.shipped"], colours["orders.paid"]}
+    forgotten = dataclasses.replace(snap, removed_subjects={})
+    edges = {matplotlib.colors.to_hex(c.get_edgecolor()[0])
+             for c in collections(tape(forgotten), "gaps")}
+    assert edges == {"#9aa0a6"}  # grey: the subject is not known
+
+
+def test_window_is_cells_up_to_200_seqs_even_without_subjects():
+    n = 5000
+    c = consumer("c", delivered=n - 10, floor=n - 20, pending=10, num_ack_pending=10,
+                 start_seq=1)
+    snap = stream({}, first=1, last=n, consumers=(c,), load=False, messages=n,
+                  subject_counts={"a.x": n})
+    fig = tape(snap, window=(n - 29, n))
+    assert n_paths(fig, "subject-unknown") == 30  # one cell per seq, subject not loaded
+    assert not any("aggregated" in w for w in texts(fig))
+    assert n_paths(fig, "state:pending") == 10  # the count proves which ones wait
+    wide = tape(snap, window=(1, 3000))
+    assert any("aggregated" in w for w in texts(wide))

@@ -90,7 +90,7 @@ def test_text_tape(orders):
     # both are done (the server says so) but "not seen by the kit"; 2 was redelivered and
     # waits, 7 waits, the rest is unprocessed.
     assert tape[4] == "  shipping     ~R~...*o.ooo"
-    assert tape[5] == "  subjects: a=orders.new, b=orders.paid   . removed"
+    assert tape[5] == "  subjects: a=orders.new  b=orders.paid  . removed"
     legend = "\n".join(tape[6:])
     for state in ("not for this consumer", "done, not seen by the kit", "ack pending",
                   "redelivered", "unprocessed", "removed from the stream"):

@@ -103,11 +103,11 @@ def tape_lines(snap: StreamSnapshot, *, label_width: int = 12, width: int = 72) 
 
     lines = [f"Tape  seq {lo}..{hi}", row("seq", _ruler(lo, hi)), row("stream", stream_line)]
     lines += [row(c.name, consumer_marks(snap, c, lo, hi)) for c in snap.consumers]
-    key = ", ".join(f"{ch}={s}" for s, ch in letters.items())
-    stream_key = f"subjects: {key}" if key else "subjects: none stored"
+    words = [f"{ch}={s}" for s, ch in letters.items()] or ["none stored"]
+    words[0] = f"subjects: {words[0]}"
     if "." in stream_line:
-        stream_key += "   . removed"
-    lines.append(f"  {stream_key}")
+        words.append(". removed")
+    lines += _wrap(words, width - 2, indent="  ", sep="  ")
     lines += tape_legend(snap, lo, hi, width=width)
     return lines
 
