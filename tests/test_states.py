@@ -336,3 +336,34 @@ def test_work_queue_acked_away_keeps_subject_and_state(lab):
     gaps = [c for c in fig.axes[0].collections if c.get_gid() == "gaps"]
     assert sum(len(c.get_paths()) for c in gaps) == 2
     check(lab, snap)
+
+
+# ---------------------------------------------------------------------------- bounded memory
+def test_what_the_kit_saw_is_kept_as_bounded_runs():
+    from jslab.deliveries import RANGES_KEPT, SeqRanges
+
+    r = SeqRanges()
+    for start in range(1, 1_000_001, 1000):  # a million acks in order: one run
+        r.add(start, start + 999)
+    assert r.runs() == [(1, 1_000_000)] and len(r) == 1_000_000
+    r.add_many([5, 7, 6, 1_000_002])
+    assert r.runs() == [(1, 1_000_000), (1_000_002, 1_000_002)]
+    scattered = SeqRanges()
+    scattered.add_many(range(1, 4 * RANGES_KEPT, 2))  # every other seq: one run each
+    assert len(scattered.runs()) == RANGES_KEPT
+    assert scattered.complete_from > 1 and 1 not in scattered  # the oldest went first
+    assert 4 * RANGES_KEPT - 1 in scattered
+
+
+def test_fetch_and_ack_of_many_is_one_run(lab):
+    lab.add_stream("BIG", subjects=["big.>"])
+    lab.publish_many("big.x", range(20_000))
+    lab.add_consumer("BIG", "fast")
+    got = 0
+    while got < 20_000:
+        got += len(lab.fetch_and_ack("BIG", "fast", 1000))  # max_ack_pending: 1,000
+    rec = lab.session.deliveries.record("BIG", "fast")
+    assert rec.acked.runs() == [(1, 20_000)] and rec.delivered.runs() == [(1, 20_000)]
+    assert rec.saw_every_delivery(20_000)
+    snap = lab.snapshot("BIG")  # too long for a window: no per-seq states, counts only
+    assert snap.window is None and snap.consumer("fast").acked == ((1, 20_000),)
