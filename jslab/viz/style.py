@@ -23,7 +23,7 @@ __all__ = ["NEUTRAL", "PALETTE", "STATE_STYLES", "StateStyle", "subject_color",
 #: Subject colours: none of them is a state colour of the consumer rows (green, orange, red).
 PALETTE = (
     "#4e79a7", "#edc948", "#b07aa1", "#76b7b2", "#ff9da7", "#9c755f",
-    "#d37295", "#499894", "#a0cbe8", "#d4a6c8", "#b6992d", "#6b6ecf",
+    "#d37295", "#499894", "#a0cbe8", "#d4a6c8", "#2f4858", "#6b6ecf",
 )
 #: Stored messages whose subject was not loaded.
 NEUTRAL = "#9aa5b1"
