@@ -1,10 +1,15 @@
 """Immutable pictures of a stream and its consumers at one moment.
 
-Plain data built from JetStream API answers; knows nothing of connections. Every view (text,
-HTML, tape, diff, recorder, dashboard) draws from these objects and never from the server.
+Plain data built from JetStream API answers and from what the kit itself saw; knows nothing
+of connections. Every view (text, HTML, tape, diff, recorder, dashboard) draws from these
+objects and never from the server. Each consumer's state on each sequence of the loaded window
+(``snap.states``, ``snap.consumer_states(name)``, ``snap.states_frame()``) is derived here,
+once, so every view shows the same states (see `jslab.states`).
 
     >>> snap = lab.snapshot("ORDERS")
     >>> snap.consumers[0].ack_floor_stream_seq
+    >>> snap.state_at("shipping", 3)
+    'acked'
 """
 
 from __future__ import annotations
