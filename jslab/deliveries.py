@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import arguments
 from .errors import ConsumerNotFoundError, JetStreamError, JslabError, ValidationError
-from .pull import PullFetcher
+from .pull import Pulled, PullFetcher
 
 if TYPE_CHECKING:
     from .messages import JsMessage
@@ -396,7 +396,9 @@ class Deliveries:
                 self._rec(key).acked.add_many(m.seq for m in msgs)
         if not ack:
             self._record(stream, consumer, msgs)
-        return msgs
+        pulled = Pulled(msgs)
+        pulled.status = raw.status
+        return pulled
 
     # ------------------------------------------------------------------ answering
     def answer(self, m: JsMessage, kind: str, *, delay: float | None = None,

@@ -540,7 +540,7 @@ class Lab:
             max_bytes = arguments.count("max_bytes", max_bytes, minimum=1)
         msgs = self._run(self.session.deliveries.fetch(stream, consumer, batch, wait, max_bytes,
                                                        ack), wait + self.timeout + 5)
-        return Batch(msgs, stream=stream, consumer=consumer)
+        return Batch(msgs, stream=stream, consumer=consumer, status=msgs.status)
 
     def consume(self, stream: str, consumer: str, handler: Callable[[Any], Any], *,
                 batch: int = 100, wait: float = 1.0, ack: bool = True, threads: int = 1):

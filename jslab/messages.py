@@ -385,10 +385,14 @@ class Batch(list):
         >>> batch.seqs, len(batch)
     """
 
-    def __init__(self, messages=(), *, stream: str = "", consumer: str = "") -> None:
+    def __init__(self, messages=(), *, stream: str = "", consumer: str = "",
+                 status: str | None = None) -> None:
         super().__init__(messages)
         self.stream = stream
         self.consumer = consumer
+        #: Why the server stopped sending: "404 No Messages", "408 Request Timeout", or None
+        #: when the batch filled up.
+        self.status = status
 
     def __add__(self, other: Any) -> Batch:
         """Batches join into a batch (so ``(a + b).ack()`` works)."""
@@ -421,7 +425,8 @@ class Batch(list):
 
     def __repr__(self) -> str:
         if not self:
-            return f"<Batch {self.consumer}: no messages>"
+            why = f" ({self.status})" if self.status else ""
+            return f"<Batch {self.consumer}: no messages{why}>"
         lines = [f"<Batch {self.consumer}: {len(self)} messages, seq {_ranges(self.seqs)}>"]
         for m in self[:20]:
             lines.append(f"  {m!r}")

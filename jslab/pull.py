@@ -15,7 +15,18 @@ from typing import Any
 
 from .errors import ConsumerNotFoundError, JetStreamError, NotConnectedError
 
-__all__ = ["PullFetcher"]
+__all__ = ["PullFetcher", "Pulled"]
+
+
+class Pulled(list):
+    """The messages of one pull request, and the status that ended it.
+
+    ``status`` is the server's word for why it stopped sending: "404 No Messages" (nothing
+    there, with no_wait), "408 Request Timeout" (the wait ran out), "409 ..." (e.g. a
+    leadership change); None when the batch filled up (the server then says nothing).
+    """
+
+    status: str | None = None
 
 # Status codes that end a pull request without an error.
 _END = {"404", "408"}
@@ -44,7 +55,7 @@ class PullFetcher:
         self._all.append(sub)
         return inbox, sub
 
-    async def fetch(self, batch: int, wait: float, max_bytes: int | None = None) -> list[Any]:
+    async def fetch(self, batch: int, wait: float, max_bytes: int | None = None) -> Pulled:
         """Up to ``batch`` messages: what is there now, or wait up to ``wait`` s for the first."""
         __tracebackhide__ = True  # keep learners' tracebacks short
         inbox, sub = await self._take_sub()
@@ -54,7 +65,7 @@ class PullFetcher:
             self._idle.append((inbox, sub))
 
     async def _fetch(self, inbox: str, sub: Any, batch: int, wait: float,
-                     max_bytes: int | None) -> list[Any]:
+                     max_bytes: int | None) -> Pulled:
         __tracebackhide__ = True  # keep learners' tracebacks short
         self._counter += 1
         reply = f"{inbox}.{self._counter}"
@@ -66,7 +77,7 @@ class PullFetcher:
         if not self.nc.is_connected:
             raise NotConnectedError()
         await self.nc.publish(self._next_subject, json.dumps(req).encode(), reply=reply)
-        msgs: list[Any] = []
+        msgs = Pulled()
         # The server answers within `wait`; allow a margin for a busy machine.
         deadline = time.monotonic() + wait + 2.0
         while len(msgs) < batch:
@@ -76,6 +87,7 @@ class PullFetcher:
             try:
                 msg = await sub.next_msg(timeout=remaining)
             except asyncio.TimeoutError:  # nats-py's TimeoutError is one too
+                msgs.status = "no answer from the server in time"
                 break
             status = msg.headers.get("Status") if msg.headers and not msg.data else None
             if status is None:
@@ -83,11 +95,12 @@ class PullFetcher:
                 continue
             if msg.subject != reply:
                 continue  # the end of an earlier request that we stopped waiting for
+            description = (msg.headers.get("Description") or "").strip()
             if status in _END:
+                msgs.status = f"{status} {description}".strip()
                 break
             if status == "100":  # idle heartbeat
                 continue
-            description = (msg.headers.get("Description") or "").strip()
             if status == "503" or (status == "409" and "Deleted" in description):
                 gone = ("was deleted while fetching" if status == "409"
                         else f"does not exist on stream {self.stream!r} (nobody answered)")
@@ -98,6 +111,7 @@ class PullFetcher:
                     context={"stream": self.stream, "consumer": self.consumer},
                 )
             if status == "409" and "Leadership" in description:
+                msgs.status = f"{status} {description}"
                 break
             raise JetStreamError(
                 description or "pull request refused",

@@ -302,3 +302,15 @@ def test_only_the_session_touches_nats_py_internals_or_lab_privates():
         if path.name != "lab.py" and lab_private.search(text):
             offenders.append(f"{path.name}: {lab_private.search(text).group(0)}")
     assert offenders == []
+
+
+def test_a_batch_says_why_the_server_stopped_sending(lab):
+    lab.add_stream("ORDERS", subjects=["orders.>"])
+    lab.add_consumer("ORDERS", "c")
+    assert lab.fetch("ORDERS", "c", 5, wait=0).status == "404 No Messages"
+    empty = lab.fetch("ORDERS", "c", 5, wait=0.2)
+    assert empty.status == "408 Request Timeout" and "408 Request Timeout" in repr(empty)
+    lab.publish_many("orders.a", [b"1", b"2", b"3"])
+    assert lab.fetch("ORDERS", "c", 2).status is None  # a full batch: the server says nothing
+    rest = lab.fetch("ORDERS", "c", 5)
+    assert (rest.seqs, rest.status) == ([3], "404 No Messages")
