@@ -284,6 +284,15 @@ class StreamSnapshot:
 
         return render_html(self)
 
+    def summary(self) -> Summary:
+        """The compact form: the stream in one line, the ASCII tape, one line per consumer.
+
+            >>> snap.summary()
+        """
+        from .viz.text import render_summary
+
+        return Summary(render_summary(self))
+
     def tape(self, **kw):
         """The stream as a matplotlib tape (see `jslab.viz.tape.tape`).
 
@@ -292,3 +301,13 @@ class StreamSnapshot:
         from .viz.tape import tape
 
         return tape(self, **kw)
+
+
+class Summary(str):
+    """Text that shows itself as it is (no quotes) in a notebook."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))

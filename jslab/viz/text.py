@@ -201,6 +201,31 @@ def render_text(snap: StreamSnapshot, *, width: int = 72) -> str:
     return "\n".join(lines)
 
 
+def render_summary(snap: StreamSnapshot, *, width: int = 72) -> str:
+    """A compact form: one line for the stream, the ASCII tape when it fits, one line per
+    consumer (its numbers only).
+
+        >>> print(render_summary(lab.snapshot("ORDERS")))
+        ORDERS (orders.>): seq 1..4, 4 messages, 2 consumers
+        ...
+    """
+    where = (f"seq {snap.first_seq}..{snap.last_seq}" if snap.messages
+             else f"empty (last seq {snap.last_seq})")
+    subjects = ", ".join(snap.subjects) or "no subjects"
+    n = len(snap.consumers)
+    lines = [f"{snap.name} ({subjects}): {where}, {formatting.count(snap.messages)} "
+             f"message{'' if snap.messages == 1 else 's'}, {n} consumer{'' if n == 1 else 's'}"]
+    lines += [line for line in tape_lines(snap, width=width)[1:]]
+    name_w = min(max((len(c.name) for c in snap.consumers), default=0), 16)
+    for c in snap.consumers:
+        name = c.name if len(c.name) <= name_w else c.name[: name_w - 1] + "…"
+        lines.append(
+            f"  {name:<{name_w}}  ack floor {c.ack_floor_stream_seq}, delivered "
+            f"{c.delivered_stream_seq}, ack pending {c.num_ack_pending}, redelivered "
+            f"{c.num_redelivered}, unprocessed {c.num_pending}")
+    return "\n".join(lines)
+
+
 def _wrap(words: list[str], width: int, *, indent: str, sep: str = "  ") -> list[str]:
     lines: list[str] = []
     current = indent
