@@ -692,8 +692,8 @@ class MaxDeliverBackoffError(JetStreamError):
     hint_parts = (
         "Each backoff value is the delay before one redelivery, so a backoff list longer than "
         "max_deliver could never be used in full.",
-        "Set max_deliver to at least len(backoff) (nats-server 2.15 accepts equal), or "
-        "shorten the backoff list.",
+        "Set max_deliver to at least len(backoff) (nats-server 2.11 to 2.15 accept equal, "
+        "although the message says '>'), or shorten the backoff list.",
     )
 
 

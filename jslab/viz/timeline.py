@@ -485,7 +485,10 @@ def _draw(tl: Timeline):
     width, top_in, bottom_in, row_in = 10.0, 0.98, 0.62, 0.5
     kinds_marks = sorted({m.kind for m in tl.marks}, key=list(_MARKS).index)
     kinds_spans = sorted({s.kind for s in tl.spans}, key=list(_SPANS).index)
-    legend_rows = -(-(len(kinds_marks) + len(kinds_spans)) // 3)
+    longest = max([len(_MARKS[k][0]) for k in kinds_marks]
+                  + [len(_SPANS[k][0]) for k in kinds_spans], default=0)
+    legend_cols = 3 if longest <= 30 else 2  # long labels: two columns, so none is cut off
+    legend_rows = -(-(len(kinds_marks) + len(kinds_spans)) // legend_cols)
     legend_in = 0.22 * legend_rows + 0.12
     height = top_in + n * row_in + bottom_in + legend_in
     fig = new_figure(width, height)
@@ -571,8 +574,8 @@ def _draw(tl: Timeline):
         handles.append(Patch(facecolor=face, edgecolor=edge, hatch=hatch))
         labels.append(label)
     if handles:
-        leg = fig.legend(handles, labels, loc="lower left", ncols=3, frameon=False, fontsize=8,
-                         bbox_to_anchor=(label_in / width - 0.01, 0.04 / height), handlelength=2.2,
+        leg = fig.legend(handles, labels, loc="lower left", ncols=legend_cols, frameon=False,
+                         fontsize=8, bbox_to_anchor=(0.01, 0.04 / height), handlelength=2.2,
                          columnspacing=1.6, labelcolor=TEXT)
         leg.set_gid("key")
     return fig
