@@ -11,12 +11,15 @@ def _shop(lab):
 
 
 def test_europe_filter(lab):
-    assert "EX_SHOP" in check.ex("10.1", lab).message
+    result = check.ex("10.1", lab)
+    assert not result and "EX_SHOP" in result.message and "add_stream" not in result.message
     lab.add_stream("EX_SHOP", subjects=["ex.shop.>"])
     lab.publish("ex.shop.eu.new", 1)
     result = check.ex("10.1", lab)
-    assert not result and "missing" in result.message
+    assert not result and "no message on ['ex.shop.eu.paid', 'ex.shop.us.new']" in result.message
     lab.publish_many([("ex.shop.us.new", 2), ("ex.shop.eu.paid", 3)])
+    result = check.ex("10.1", lab)
+    assert not result and "no consumer eu_watch" in result.message
     lab.add_consumer("EX_SHOP", "eu_watch", filter_subject="ex.shop.eu.new")
     result = check.ex("10.1", lab)
     assert not result and "miss ['ex.shop.eu.paid']" in result.message
