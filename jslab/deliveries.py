@@ -439,7 +439,9 @@ class Deliveries:
             raise ValidationError(
                 f"message {m.stream}#{m.seq} was already answered with {m._answered} ({kind} "
                 "is not allowed after ack, nak or term; in_progress only before them). This is "
-                "the client's rule: the server would accept it, and nothing would change."
+                "the client's rule (nats-py's too): the server itself takes a later answer on the "
+                "same reply subject (after a nak an ack still counts; a repeated ack changes "
+                "nothing)."
             )
 
     async def _send(self, m: JsMessage, kind: str, *, delay: float | None = None,

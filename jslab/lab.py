@@ -384,20 +384,23 @@ class Lab:
         publishing.check_batch(prepared)
         return self._run(publishing.publish_batch(self.session, prepared, t), t * 2 + 5)
 
-    def publish_core(self, subject: str, data: Any = b"", *,
-                     headers: Mapping | None = None) -> None:
+    def publish_core(self, subject: str, data: Any = b"", *, headers: Mapping | None = None,
+                     reply: str | None = None) -> None:
         """A core NATS publish: fire-and-forget, no stream acknowledges it.
 
         Into a stream's subject it is stored, but you are never told whether it was; to a subject
         no one listens on it silently goes nowhere. Use :meth:`publish` for JetStream.
+        ``reply``: where answers go (a core subscription's subject gathers every responder's).
         """
         self._open()
         s, payload, hdrs = publishing.prepare_one(self.session, subject, data,
                                                   check_headers(headers))
+        if reply is not None:
+            names.check_publish_subject(reply, what="reply subject")
         nc = self.session.nc
 
         async def go() -> None:
-            await nc.publish(s, payload, headers=hdrs)
+            await nc.publish(s, payload, reply=reply or "", headers=hdrs)
             await nc.flush(self.timeout)
 
         self._guarded(go(), f"core publish to {s}")

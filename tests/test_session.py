@@ -314,3 +314,14 @@ def test_a_batch_says_why_the_server_stopped_sending(lab):
     assert lab.fetch("ORDERS", "c", 2).status is None  # a full batch: the server says nothing
     rest = lab.fetch("ORDERS", "c", 5)
     assert (rest.seqs, rest.status) == ([3], "404 No Messages")
+
+
+def test_publish_core_with_a_reply_subject_gathers_every_answer(lab):
+    for i in range(3):
+        lab.respond("ctl.ping", lambda data, i=i: f"instance {i}")
+    replies = lab.subscribe_core("ctl.replies.1")
+    lab.publish_core("ctl.ping", b"who is alive?", reply="ctl.replies.1")
+    got = replies.fetch(10, timeout=2)
+    assert sorted(m.data for m in got) == ["instance 0", "instance 1", "instance 2"]
+    with pytest.raises(errors.ValidationError, match="reply subject"):
+        lab.publish_core("ctl.ping", b"", reply="bad..reply")
