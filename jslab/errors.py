@@ -404,6 +404,11 @@ class StreamConfigInvalidError(JetStreamError):
         for fragment, rule in self._RULES:
             if fragment in text:
                 return (rule,)
+        if "consumer" in (self.operation or "") or "filter" in text:
+            # The server answers some consumer requests with this stream code too.
+            return ("The server refused a consumer setting, named in the description (it uses "
+                    "this stream error code for some consumer rules, e.g. an invalid filter "
+                    "subject).", "Fix that setting and create the consumer again.")
         return self.hint_parts
 
 

@@ -15,7 +15,7 @@ import queue
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import arguments, names
+from . import arguments, consumers, names
 from .config import consumer_config
 from .errors import ConsumerNotFoundError, JslabTypeError, StreamNotFoundError, ValidationError
 from .messages import CoreMessage, JsMessage, encode_payload
@@ -192,7 +192,9 @@ class PushSubscription(_QueuedSubscription):
         async def info() -> Any:
             for attempt in range(20):
                 try:
-                    return await s.guard(self._sub.consumer_info(), "consumer info")
+                    mine = await s.guard(self._sub.consumer_info(), "consumer info")
+                    # The same answer again, as the kit's short-repr ConsumerInfo.
+                    return await consumers.info(s, mine.stream_name, mine.name)
                 except ConsumerNotFoundError:
                     if not self._ordered or attempt == 19:
                         raise
