@@ -6,25 +6,34 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise, require_stream
+from ..errors import StreamNotFoundError
+from . import NotYet, exercise
+
+_WHICH = {
+    "workqueue": "the retention that removes a message once it is acked (section 'Work queue')",
+    "interest": "the retention that keeps a message only while an interested consumer still "
+                "owes an ack (section 'Interest')",
+}
 
 
 def _stream(lab, name: str, subjects: str, retention: str):
-    info = require_stream(lab, name, subjects, extra=f"retention={retention!r}",
-                          subjects_filter=">")
+    try:
+        info = lab.stream_info(name, subjects_filter=">")
+    except StreamNotFoundError:
+        raise NotYet(f"there is no stream {name} yet: create it on {subjects} with "
+                     f"{_WHICH[retention]}.") from None
     current = getattr(info.config.retention, "value", info.config.retention)
     if current != retention:
-        raise NotYet(f"{name} has retention={current!r}; it needs "
-                     f"retention={retention!r} (delete it and create it again: retention cannot "
-                     "always be changed later).")
+        raise NotYet(f"{name} has retention={current!r}; it needs {_WHICH[retention]}. "
+                     "Retention cannot be switched to or from work queue later: delete the "
+                     "stream and create it again.")
     return info
 
 
 def _consumer(lab, stream: str, name: str, filter_subject: str | None):
     if name not in lab.consumer_names(stream):
-        how = f", filter_subject={filter_subject!r}" if filter_subject else ""
-        raise NotYet(f"add the consumer {name!r} on {stream}: "
-                     f"lab.add_consumer({stream!r}, {name!r}{how}).")
+        which = f"filtered on {filter_subject}" if filter_subject else "without a filter"
+        raise NotYet(f"{stream} has no consumer {name!r} yet: add it, {which}.")
     info = lab.consumer_info(stream, name)
     filters = [f for f in [info.config.filter_subject, *(info.config.filter_subjects or [])] if f]
     if filter_subject is None and filters:
@@ -49,8 +58,8 @@ def chores(lab) -> str:
         raise NotYet(f"CHORES holds {subjects.get('chores.garden', 0)} garden chores; publish "
                      "two to chores.garden (nobody acks them, so they stay).")
     if subjects.get("chores.kitchen", 0):
-        raise NotYet(f"{subjects['chores.kitchen']} kitchen chore(s) are still stored: the "
-                     "kitchen consumer must ack every one (a fetched but unacked job stays).")
+        raise NotYet(f"{subjects['chores.kitchen']} kitchen chore(s) are still stored: on a "
+                     "work queue only the ack removes a job (a fetched but unacked job stays).")
     return (f"CHORES holds only {subjects['chores.garden']} garden chores; the kitchen's were "
             "acked away.")
 
@@ -78,3 +87,40 @@ def alerts(lab) -> str:
                      "exists, and do not ack it with pager.")
     return (f"ALERTS holds {subjects['alerts.critical']} critical alert(s) that pager has not "
             "acked; everything else is gone.")
+
+
+@exercise("05.3", "a work queue that terms one job and gives up on another")
+def prints(lab) -> str:
+    info = _stream(lab, "PRINTS", "prints.>", "workqueue")
+    if "printer" not in lab.consumer_names("PRINTS"):
+        raise NotYet("PRINTS has no consumer 'printer' yet: add one that stops redelivering a "
+                     "message after 2 deliveries.")
+    printer = lab.consumer_info("PRINTS", "printer")
+    if printer.config.max_deliver != 2:
+        raise NotYet(f"printer has max_deliver={printer.config.max_deliver}; it should give up "
+                     "on a message after 2 deliveries (this setting of a consumer can be "
+                     "updated).")
+    if info.state.last_seq < 3:
+        raise NotYet(f"{info.state.last_seq} jobs were published to PRINTS; publish three.")
+    lab.flush()
+    printer = lab.consumer_info("PRINTS", "printer")
+    if printer.delivered.stream_seq < 3:
+        raise NotYet(f"printer has delivered up to seq {printer.delivered.stream_seq}; fetch all "
+                     "three jobs.")
+    kept = {int(s) for s in lab.messages("PRINTS").seq if s <= 3}
+    if 3 in kept:
+        raise NotYet("job 3 is still stored: on a work queue the ack is what removes a job.")
+    if 1 in kept:
+        raise NotYet("job 1 is still stored: the printer should answer it with the reply that "
+                     "means 'never deliver this again' (see 'Giving up on a message').")
+    if 2 not in kept:
+        raise NotYet("job 2 is gone: it was acked or termed. This exercise wants it to run out "
+                     "of deliveries instead: delete PRINTS and start over.")
+    if printer.num_ack_pending:
+        raise NotYet(f"the server still counts {printer.num_ack_pending} message(s) of printer as "
+                     "ack pending: job 2 needs its second delivery answered with a nak, and the "
+                     "server gives up on it only when it next looks for something to deliver "
+                     "(one more fetch).")
+    return (f"PRINTS holds only job 2, which printer gave up on after 2 deliveries; printer's "
+            f"ack floor is {printer.ack_floor.stream_seq} and stays below it until a later "
+            "message is acked.")

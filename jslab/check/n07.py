@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from . import NotYet, exercise, require_stream
+from . import NotYet, exercise
 
 
 def _value(enum_or_str) -> str:
@@ -14,7 +14,9 @@ def _value(enum_or_str) -> str:
 
 
 def _metrics_consumer(lab, name: str):
-    require_stream(lab, "METRICS", 'metrics.>')
+    if "METRICS" not in lab.stream_names():
+        raise NotYet("there is no stream METRICS yet: create it on metrics.> and publish the "
+                     "readings first.")
     if name not in lab.consumer_names("METRICS"):
         raise NotYet(f"there is no consumer {name!r} on METRICS yet.")
     return lab.consumer_info("METRICS", name)
@@ -32,10 +34,14 @@ def latest(lab) -> str:
     policy = _value(info.config.deliver_policy)
     if policy == "last":
         raise NotYet("latest uses deliver_policy='last': that is one message for the whole "
-                     "stream. Delete it and use 'last_per_subject'.")
+                     "stream, not one per subject (compare the rows 'last' and 'per-subject' "
+                     "above). The deliver policy is fixed: delete the consumer and create it "
+                     "again.")
     if policy != "last_per_subject":
-        raise NotYet(f"latest uses deliver_policy={policy!r}; the latest message of each "
-                     "subject is 'last_per_subject' (delete the consumer and create it again).")
+        raise NotYet(f"latest uses deliver_policy={policy!r}, which starts elsewhere; the "
+                     "latest message of each subject has a deliver policy of its own (it also "
+                     "needs a filter). The deliver policy is fixed: delete the consumer and "
+                     "create it again.")
     return "latest delivers the last message of each of 2 subjects."
 
 
@@ -45,10 +51,12 @@ def from5(lab) -> str:
     policy = _value(info.config.deliver_policy)
     if policy != "by_start_sequence" or info.config.opt_start_seq != 5:
         raise NotYet(f"from5 uses deliver_policy={policy!r}, opt_start_seq="
-                     f"{info.config.opt_start_seq}; start at sequence 5 with "
-                     "deliver_policy='by_start_sequence', opt_start_seq=5.")
+                     f"{info.config.opt_start_seq}; it should start at stream sequence 5 "
+                     "(a start sequence needs its matching deliver policy, error 10094).")
     replay = _value(info.config.replay_policy)
     if replay != "original":
-        raise NotYet(f"from5 replays {replay!r}; use replay_policy='original' (a new consumer: "
-                     "the replay policy is fixed at creation).")
+        raise NotYet(f"from5 replays {replay!r} (as fast as it can); it should replay at "
+                     "the original pace, with the gaps the messages were published with. The "
+                     "replay policy is fixed at creation: delete the consumer and create it "
+                     "again.")
     return "from5 starts at sequence 5 and replays at the original pace."
