@@ -516,10 +516,23 @@ def stream_config(name: str, subjects: Any = None, **kwargs: Any) -> api.StreamC
     return api.StreamConfig(**{k: v for k, v in cfg.items() if v is not None})
 
 
+#: Pull-consumer limits the server knows and nats-py's ConsumerConfig has no field for: they
+#: are checked here and sent as they are (``cfg.extra``, merged into the request).
+_CONSUMER_EXTRA: dict[str, Callable[[Any], Any]] = {
+    "max_batch": lambda v: arguments.count("max_batch", v, minimum=1,
+                                           why="the largest batch one pull request may ask"),
+    "max_bytes": lambda v: arguments.count("max_bytes", v, minimum=1,
+                                           why="the most bytes one pull request may ask"),
+    "max_expires": lambda v: arguments.duration_ns("max_expires", v, minimum=0.001,
+                                                   why="the longest a pull request may wait"),
+}
+
+
 def consumer_config(
     stream: str, durable: str | None = None, name: str | None = None, **kwargs: Any
 ) -> api.ConsumerConfig:
-    """Build and check a ``ConsumerConfig`` for ``stream``."""
+    """Build and check a ``ConsumerConfig`` for ``stream``; ``.extra`` holds the server-only
+    pull limits (max_batch, max_bytes, max_expires) to merge into the request."""
     check_stream_name(stream)
     if "durable_name" in kwargs:
         durable = durable or kwargs.pop("durable_name")
@@ -533,9 +546,14 @@ def consumer_config(
             "durable name. Give one of them."
         )
     cfg: dict[str, Any] = {"durable_name": durable, "name": name or durable}
+    extra: dict[str, Any] = {}
     for key, value in kwargs.items():
+        if key in _CONSUMER_EXTRA:
+            if value is not None:
+                extra[key] = _CONSUMER_EXTRA[key](value)
+            continue
         if key not in _CONSUMER_FIELDS:
-            raise _unknown(_CONSUMER_FIELDS, key, "a consumer")
+            raise _unknown(_CONSUMER_FIELDS | set(_CONSUMER_EXTRA), key, "a consumer")
         if key in {"filter_subject", "filter_subjects", "durable_name", "name"}:
             cfg[key] = value
         else:
@@ -555,4 +573,6 @@ def consumer_config(
             "filter_subjects", fss, lambda label, s: check_filter_subject(s, what=label),
             "['orders.eu.>', 'orders.us.>']",
         )
-    return api.ConsumerConfig(**{k: v for k, v in cfg.items() if v is not None})
+    config = api.ConsumerConfig(**{k: v for k, v in cfg.items() if v is not None})
+    config.extra = extra  # type: ignore[attr-defined]
+    return config

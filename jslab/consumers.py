@@ -20,14 +20,15 @@ from .infos import ConsumerInfo
 if TYPE_CHECKING:
     from .session import Session
 
-__all__ = ["check_changes", "create", "info", "merged_config", "pause_stamp"]
+__all__ = ["check_changes", "create", "info", "info_answer", "pause_stamp", "updated"]
 
 
 async def create(session: Session, stream: str, cfg: api.ConsumerConfig, action: str | None,
                  operation: str) -> ConsumerInfo:
     """CONSUMER.CREATE with ``action`` "create" (refused if it exists with another config),
     "update" (refused if it does not exist) or None (create or update)."""
-    req: dict[str, Any] = {"stream_name": stream, "config": cfg.as_dict()}
+    req: dict[str, Any] = {"stream_name": stream,
+                           "config": {**cfg.as_dict(), **getattr(cfg, "extra", {})}}
     if action:
         req["action"] = action
     name = f"CONSUMER.CREATE.{stream}.{cfg.name}" if cfg.name else f"CONSUMER.CREATE.{stream}"
@@ -36,12 +37,17 @@ async def create(session: Session, stream: str, cfg: api.ConsumerConfig, action:
         await session.request(name, req, operation=operation, context=ctx))
 
 
-async def info(session: Session, stream: str, name: str) -> ConsumerInfo:
-    """Consumer info once the plain acks sent so far are processed (true numbers)."""
+async def info_answer(session: Session, stream: str, name: str) -> dict:
+    """The server's CONSUMER.INFO answer, once the plain acks sent so far are processed."""
     await session.deliveries.settle()
-    return ConsumerInfo.from_response(await session.request(
+    return await session.request(
         f"CONSUMER.INFO.{stream}.{name}", operation=f"consumer info {stream}/{name}",
-        context={"stream": stream, "consumer": name}))
+        context={"stream": stream, "consumer": name})
+
+
+async def info(session: Session, stream: str, name: str) -> ConsumerInfo:
+    """Consumer info (true numbers: plain acks sent so far are processed first)."""
+    return ConsumerInfo.from_response(await info_answer(session, stream, name))
 
 
 def check_changes(stream: str, changes: Mapping[str, Any]) -> None:
@@ -54,9 +60,13 @@ def check_changes(stream: str, changes: Mapping[str, Any]) -> None:
     consumer_config(stream, **changes)
 
 
-def merged_config(stream: str, name: str, current: api.ConsumerConfig,
-                  changes: Mapping[str, Any]) -> api.ConsumerConfig:
-    """The current configuration with ``changes`` applied, checked like a new one."""
+async def updated(session: Session, stream: str, name: str,
+                  changes: Mapping[str, Any]) -> ConsumerInfo:
+    """Update a consumer: its current configuration (as the server has it, including the pull
+    limits nats-py has no field for) with ``changes`` applied, checked like a new one."""
+    answer = await info_answer(session, stream, name)
+    raw = dict(answer.get("config") or {})  # from_response below converts the answer in place
+    current = ConsumerInfo.from_response(answer).config
     merged = {k: getattr(current, k) for k in current.as_dict()}
     merged.update(changes)
     durable = merged.pop("durable_name", None)
@@ -64,7 +74,10 @@ def merged_config(stream: str, name: str, current: api.ConsumerConfig,
     cfg = consumer_config(stream, durable=durable, name=None if durable else name,
                           **{k: v for k, v in merged.items() if v is not None})
     cfg.name = name
-    return cfg
+    # Server-only limits the learner did not change stay as they are (already in ns).
+    kept = {k: raw[k] for k in ("max_batch", "max_bytes", "max_expires") if raw.get(k)}
+    cfg.extra = {**kept, **cfg.extra}  # type: ignore[attr-defined]
+    return await create(session, stream, cfg, "update", f"update consumer {name} on {stream}")
 
 
 def pause_stamp(until: Any) -> str:

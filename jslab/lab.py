@@ -471,10 +471,7 @@ class Lab:
         """Change fields of an existing consumer (only the ones the server allows to change)."""
         self._open(stream=stream, consumer=name)
         consumers.check_changes(stream, changes)  # refuse bad changes before asking anything
-        cfg = consumers.merged_config(stream, name, self.consumer_info(stream, name).config,
-                                      changes)
-        return self._run(consumers.create(self.session, stream, cfg, "update",
-                                          f"update consumer {name} on {stream}"))
+        return self._run(consumers.updated(self.session, stream, name, changes))
 
     def consumer_info(self, stream: str, name: str) -> ConsumerInfo:
         self._open(stream=stream, consumer=name)

@@ -325,3 +325,22 @@ def test_publish_core_with_a_reply_subject_gathers_every_answer(lab):
     assert sorted(m.data for m in got) == ["instance 0", "instance 1", "instance 2"]
     with pytest.raises(errors.ValidationError, match="reply subject"):
         lab.publish_core("ctl.ping", b"", reply="bad..reply")
+
+
+def test_pull_limits_nats_py_lacks_are_sent_and_checked(lab):
+    lab.add_stream("ORDERS", subjects=["orders.>"])
+    lab.publish_many("orders.a", [b"1"] * 5)
+    lab.add_consumer("ORDERS", "small", max_batch=2, max_expires=1, max_bytes=1024)
+    config = lab.api("CONSUMER.INFO.ORDERS.small")["config"]
+    assert (config["max_batch"], config["max_expires"], config["max_bytes"]) == (
+        2, 1_000_000_000, 1024)
+    with pytest.raises(errors.JetStreamError, match="MaxRequestBatch") as e:
+        lab.fetch("ORDERS", "small", 5)
+    assert e.value.status == 409
+    assert lab.fetch("ORDERS", "small", 2).seqs == [1, 2]
+    with pytest.raises(errors.ValidationError, match="max_batch"):
+        lab.add_consumer("ORDERS", "zero", max_batch=0)
+    assert lab.consumer_names("ORDERS") == ["small"]
+    lab.update_consumer("ORDERS", "small", max_deliver=4)  # the limits nats-py lacks stay
+    config = lab.api("CONSUMER.INFO.ORDERS.small")["config"]
+    assert (config["max_batch"], config["max_deliver"]) == (2, 4)
