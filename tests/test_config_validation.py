@@ -186,7 +186,8 @@ BAD_CONSUMER = [
     ("filter_subjects", [5], T, "int"),
     ("filter_subjects", ["a..b"], V, "'..'"),
     ("filter_subject", "a b", V, "whitespace"),
-    ("max_batch", 10, V, "a consumer has no field 'max_batch'"),
+    ("max_batch", 0, V, "max_batch=0 is below 1"),
+    ("max_bacth", 10, V, "a consumer has no field 'max_bacth'"),
     ("ack_wiat", 10, V, "Did you mean 'ack_wait'"),
 ]
 
