@@ -519,8 +519,10 @@ class InvalidJSONError(JetStreamError):
     default_status = 400
     default_description = "invalid JSON"
     hint_parts = (
-        "JetStream API requests ($JS.API.*) take a JSON body and this one could not be parsed.",
-        "Send json.dumps(...) of a dict, not a Python repr or a plain string.",
+        "JetStream API requests ($JS.API.*) take a JSON body, and the server could not read "
+        "this one: the description names the field whose value has the wrong type or format "
+        "(a number where text is expected, a time that is not RFC 3339 with a zone).",
+        "Fix that value; a raw request body is json.dumps(...) of a dict.",
     )
 
 

@@ -53,7 +53,9 @@ def _removal_reason(before: StreamSnapshot, after: StreamSnapshot, removed: set[
     if before.retention == "workqueue":
         return "work-queue: acked messages are removed"
     if before.retention == "interest":
-        return "interest: removed once every consumer acked"
+        if not before.consumers and not after.consumers:
+            return "interest: no consumer was interested, so nothing is kept"
+        return "interest: gone once every matching consumer acked (or none matched)"
     published = after.last_seq - before.last_seq
     reasons = []
     if published > 0:
