@@ -1,8 +1,10 @@
-"""The ``jslab`` command: open the lab, run a server, check the installation.
+"""The ``jslab`` command: open the lab, run a server, check the installation, run a workshop.
 
     $ jslab lab                 # JupyterLab on the notebook series
     $ jslab server --cluster 3  # three nats-server nodes in the foreground
     $ jslab doctor              # what is installed, and does a round trip work?
+    $ jslab workshop init --participants 30 --out workshop --host 192.168.1.20
+    $ jslab notebooks ~/jslab-workshop --exercises
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ def _notebook_dir() -> Path:
 def cmd_lab(args: argparse.Namespace) -> int:
     root = Path(args.dir) if args.dir else _notebook_dir()
     cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
-           "--ServerApp.ip=127.0.0.1"]
+           f"--ServerApp.ip={args.ip}"]
     if args.no_browser or os.environ.get("JSLAB_NO_BROWSER"):
         cmd.append("--no-browser")
     if args.port:
@@ -82,6 +84,8 @@ def _network_urls(host: str, nodes: list, user: str, password: str, show: bool) 
 
 
 def cmd_server(args: argparse.Namespace) -> int:
+    if args.config:
+        return cmd_server_config(args)
     from .server import LocalCluster, LocalServer, ServerError, is_loopback
 
     user, password = args.user, args.password
@@ -144,6 +148,171 @@ def cmd_server(args: argparse.Namespace) -> int:
         print("\nstopping…", flush=True)
         srv.close()
     print("stopped.")
+    return 0
+
+
+def _stop_on_sigterm() -> dict[str, bool]:
+    """A flag that SIGTERM sets (Ctrl-C raises KeyboardInterrupt as usual)."""
+    stop = {"now": False}
+
+    def on_term(*_: object) -> None:
+        stop["now"] = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    return stop
+
+
+def cmd_server_config(args: argparse.Namespace) -> int:
+    from .server import ServerError, _hostport, is_loopback
+    from .workshop import ConfiguredServer, load_workshop
+
+    given = [flag for flag, value in (("--cluster", args.cluster), ("--user", args.user),
+                                      ("--password", args.password),
+                                      ("--url-with-password", args.url_with_password)) if value]
+    if given:
+        print(f"jslab server: error: {', '.join(given)} cannot be combined with --config: users, "
+              "passwords and clusters are set in the configuration file itself.",
+              file=sys.stderr)
+        return 2
+    try:
+        srv = ConfiguredServer(args.config, host=args.host, port=args.port, store_dir=args.store)
+    except ServerError as e:
+        print(f"jslab server: error: {e}", file=sys.stderr)
+        return 2
+    stop = _stop_on_sigterm()
+    workshop = None
+    if (srv.config.parent / "workshop.json").is_file():
+        try:
+            workshop = load_workshop(srv.config)
+        except ServerError:
+            workshop = None
+    try:
+        try:
+            srv.start()
+        except ServerError as e:
+            print(f"jslab server: error: {e}", file=sys.stderr, flush=True)
+            return 1
+        network = not is_loopback(args.host)
+        store = "named in the file" if srv.own_store_dir else str(srv.store_dir)
+        print(f"nats-server {'.'.join(map(str, srv.version or ()))} running {srv.config}; "
+              f"store: {store}")
+        print(f"  listening on {args.host} port {srv.port}; monitoring "
+              f"{srv.monitor_url or 'off'}{' (this machine only)' if srv.monitor_url else ''}")
+        print("  authorization: " + ("required (an anonymous client was refused)"
+                                     if srv.auth_required else "none: anyone who reaches the "
+                                     "port can use it"))
+        if workshop is not None:
+            n = len(workshop.participants)
+            url = f"nats://{_hostport(workshop.host, srv.port)}"
+            print(f"  workshop: {n} participants connect to {url} (their sheet: "
+                  f"{workshop.sheet_md})")
+            if srv.port != workshop.port:
+                print(f"  NOTE: the sheet says port {workshop.port}; tell participants to use "
+                      f"{srv.port}, or run without --port")
+            if not network:
+                print("  only this machine can connect: give --host 0.0.0.0 (or this machine's "
+                      "address) for participants on other machines")
+            print(f"  progress: jslab workshop status --config {args.config}")
+        else:
+            print(f"Connect with:  lab = jslab.connect({srv.url!r}, user=..., password=...)")
+        sys.stdout.flush()
+        if network:
+            print(f"WARNING: JetStream is now reachable from the network on {args.host}: whoever "
+                  "has a password from the configuration can use their account.",
+                  file=sys.stderr, flush=True)
+        print("Ctrl-C stops the server.", flush=True)
+        while not stop["now"]:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nstopping…", flush=True)
+        srv.stop()
+    print("stopped.")
+    return 0
+
+
+def cmd_workshop_init(args: argparse.Namespace) -> int:
+    from .server import ServerError
+    from .workshop import Limits, check_config, create_workshop
+
+    try:
+        limits = Limits(max_mem=args.max_mem, max_file=args.max_file,
+                        max_streams=args.max_streams, max_consumers=args.max_consumers)
+        ws = create_workshop(args.out, args.participants, host=args.host, port=args.port,
+                             monitor_port=args.monitor_port, limits=limits,
+                             overwrite=args.force)
+        verdict = check_config(ws.config_path)
+    except ServerError as e:
+        print(f"jslab workshop init: error: {e}", file=sys.stderr)
+        return 2
+    n = len(ws.participants)
+    first, last = ws.participants[0].name, ws.participants[-1].name
+    lim = ws.limits
+    print(f"Workshop for {n} participant{'s' if n > 1 else ''} written to {ws.folder}/ "
+          "(every file readable by you only):")
+    rows = [(ws.config_path, f"nats-server configuration: accounts {first}..{last}, "
+                             "the facilitator in SYS"),
+            (ws.sheet_md, "the sheet to hand out: URL, user and password of each participant"),
+            (ws.sheet_csv, "the same, for a spreadsheet or a mail merge"),
+            (ws.spec_path, "what `jslab workshop status` reads")]
+    width = max(len(str(path)) for path, _ in rows)
+    for path, what in rows:
+        print(f"  {str(path).ljust(width)}  {what}")
+    print(f"Each account: JetStream max_mem {lim.max_mem}, max_file {lim.max_file}, "
+          f"{lim.max_streams} streams, {lim.max_consumers} consumers")
+    print(f"  (the server reserves them: {lim.reserved(n)} in all).")
+    print(f"Participants connect to {ws.url} (--host changes the address on the sheet).")
+    print(f"Checked: {verdict.split(' (sha256', 1)[0].removeprefix('nats-server: ')}.")
+    print("Next:")
+    print(f"  jslab server --config {ws.config_path} --host 0.0.0.0")
+    print(f"  jslab workshop status --config {ws.config_path}")
+    return 0
+
+
+def cmd_workshop_status(args: argparse.Namespace) -> int:
+    from .errors import JslabError
+    from .workshop import ProgressBoard, load_workshop
+
+    try:
+        ws = load_workshop(args.config)
+        board = ProgressBoard(ws, url=args.url, checks=not args.no_checks)
+    except JslabError as e:
+        print(f"jslab workshop status: error: {e}", file=sys.stderr)
+        return 1
+    try:
+        while True:
+            try:
+                table = board.read()
+            except JslabError as e:
+                print(f"jslab workshop status: error: {e}", file=sys.stderr, flush=True)
+                if not args.watch:
+                    return 1
+            else:
+                print(f"{time.strftime('%H:%M:%S')}  {board.url}")
+                print(table, flush=True)
+            if not args.watch:
+                return 0
+            time.sleep(args.watch)
+            print()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        board.close()
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from .exercises import copy_series
+
+    try:
+        written = copy_series(args.dest, exercises=args.exercises, source=args.source,
+                              overwrite=args.force)
+    except (FileNotFoundError, FileExistsError) as e:
+        print(f"jslab notebooks: error: {e}", file=sys.stderr)
+        return 1
+    kind = "exercise copies (solution cells emptied)" if args.exercises else "notebooks"
+    print(f"{len(written)} {kind} and README.md written to {args.dest}")
+    print(f"Open them with:  jslab lab --dir {args.dest}")
     return 0
 
 
@@ -249,12 +418,43 @@ def _port(text: str) -> int:
     return n
 
 
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"takes a whole number of 1 or more, not {text!r}")
+    return n
+
+
+def _participants(text: str) -> int:
+    from .workshop.accounts import MAX_PARTICIPANTS
+
+    n = _positive(text)
+    if n > MAX_PARTICIPANTS:
+        raise argparse.ArgumentTypeError(f"takes at most {MAX_PARTICIPANTS}, not {n}")
+    return n
+
+
+def _seconds(text: str) -> float:
+    try:
+        s = float(text)
+    except ValueError:
+        s = 0.0
+    if not 0.1 <= s <= 3600:
+        raise argparse.ArgumentTypeError(f"takes seconds from 0.1 to 3600, not {text!r}")
+    return s
+
+
 def _parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     p = _Parser(
         prog="jslab", formatter_class=fmt,
         description="Learn and explore NATS JetStream in Jupyter against a real nats-server.",
-        epilog="examples:\n  jslab lab\n  jslab server --cluster 3\n  jslab doctor",
+        epilog="examples:\n  jslab lab\n  jslab server --cluster 3\n  jslab doctor\n"
+               "  jslab workshop init --participants 30 --out workshop\n"
+               "  jslab notebooks ~/jslab-workshop --exercises",
     )
     p.add_argument("--version", action="version", version=f"jslab {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -266,13 +466,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="do not open a browser (headless machines; also JSLAB_NO_BROWSER=1)")
     lab.add_argument("--port", type=int, help="JupyterLab port (default: 8888 or the next free)")
     lab.add_argument("--dir", help="folder to open (default: the notebook series)")
+    lab.add_argument("--ip", default="127.0.0.1",
+                     help="interface JupyterLab listens on (default 127.0.0.1; 0.0.0.0 inside a "
+                          "container, whose port mapping decides who reaches it)")
     lab.set_defaults(func=cmd_lab)
 
     srv = sub.add_parser(
         "server", help="run a nats-server (or cluster) in the foreground", formatter_class=fmt,
         epilog="examples:\n  jslab server\n  jslab server --port 4222 --store ./data\n"
                "  jslab server --cluster 3\n"
-               "  jslab server --host 0.0.0.0 --port 4222   # for a workshop: prints a password",
+               "  jslab server --host 0.0.0.0 --port 4222   # for a workshop: prints a password\n"
+               "  jslab server --config workshop/workshop.conf --host 0.0.0.0",
     )
     srv.add_argument("--cluster", type=_cluster_size, metavar="N",
                      help="run N routed nodes (2 or more, e.g. 3); --port is the first node's")
@@ -288,11 +492,82 @@ def _parser() -> argparse.ArgumentParser:
                                         "once)")
     srv.add_argument("--url-with-password", action="store_true",
                      help="print the connect URLs with the password in them instead of ***")
+    srv.add_argument("--config", metavar="FILE",
+                     help="run this nats-server configuration (e.g. from 'jslab workshop init') "
+                          "with the bundled binary; --host/--port override its address, the "
+                          "store goes to store/ beside it. A --host other than loopback is "
+                          "refused unless the file makes clients log in")
     srv.set_defaults(func=cmd_server)
 
     doc = sub.add_parser("doctor", help="check Python, nats-py, the server binary and a round "
                          "trip", formatter_class=fmt, epilog="example:\n  jslab doctor")
     doc.set_defaults(func=cmd_doctor)
+
+    ws = sub.add_parser(
+        "workshop", help="run a workshop: one shared server, an account per participant",
+        formatter_class=fmt,
+        epilog="examples:\n"
+               "  jslab workshop init --participants 30 --out workshop --host 192.168.1.20\n"
+               "  jslab server --config workshop/workshop.conf --host 0.0.0.0\n"
+               "  jslab workshop status --config workshop/workshop.conf --watch 5",
+    )
+    ws_sub = ws.add_subparsers(dest="workshop_command", metavar="ACTION", required=True)
+    init = ws_sub.add_parser(
+        "init", help="write the server configuration and the participants sheet",
+        formatter_class=fmt,
+        epilog="example:\n  jslab workshop init --participants 30 --out workshop "
+               "--host 192.168.1.20",
+    )
+    init.add_argument("--participants", type=_participants, required=True, metavar="N",
+                      help="number of participants (accounts p01..pN)")
+    init.add_argument("--out", required=True, metavar="DIR",
+                      help="folder to write (workshop.conf, participants.md/.csv, workshop.json)")
+    init.add_argument("--host", help="address participants reach this machine by, for the sheet "
+                                     "(default: this machine's hostname)")
+    init.add_argument("--port", type=_port, default=4222, metavar="P",
+                      help="client port (default 4222)")
+    init.add_argument("--monitor-port", type=_port, default=8222, metavar="P",
+                      help="monitoring port, on 127.0.0.1 only (default 8222)")
+    init.add_argument("--max-mem", default="64M", metavar="SIZE",
+                      help="JetStream memory per account (default 64M; reserved by the server)")
+    init.add_argument("--max-file", default="256M", metavar="SIZE",
+                      help="JetStream disk per account (default 256M; reserved by the server)")
+    init.add_argument("--max-streams", type=_positive, default=50, metavar="N",
+                      help="streams per account (default 50)")
+    init.add_argument("--max-consumers", type=_positive, default=200, metavar="N",
+                      help="consumers per account (default 200)")
+    init.add_argument("--force", action="store_true",
+                      help="replace an existing workshop in DIR (everyone gets new passwords)")
+    init.set_defaults(func=cmd_workshop_init)
+    status = ws_sub.add_parser(
+        "status", help="every participant's streams, consumers and exercises passed",
+        formatter_class=fmt,
+        epilog="example:\n  jslab workshop status --config workshop/workshop.conf --watch 5",
+    )
+    status.add_argument("--config", default="workshop", metavar="FILE",
+                        help="the workshop's workshop.conf (or its folder; default: workshop)")
+    status.add_argument("--url", help="the server (default: nats://127.0.0.1:<the workshop's "
+                                      "port>, this machine)")
+    status.add_argument("--watch", type=_seconds, metavar="S",
+                        help="print the table again every S seconds until Ctrl-C")
+    status.add_argument("--no-checks", action="store_true",
+                        help="do not run the exercise checks (streams and consumers only)")
+    status.set_defaults(func=cmd_workshop_status)
+
+    nbs = sub.add_parser(
+        "notebooks", help="copy the notebook series (optionally as exercises) to a folder",
+        formatter_class=fmt,
+        epilog="examples:\n  jslab notebooks ~/jslab-workshop --exercises\n"
+               "  jslab notebooks ./my-copy",
+    )
+    nbs.add_argument("dest", metavar="DEST", help="folder to copy into (created if needed)")
+    nbs.add_argument("--exercises", action="store_true",
+                     help="empty the solution cells (the checks stay) for participants")
+    nbs.add_argument("--from", dest="source", metavar="DIR",
+                     help="folder of the series (default: the notebooks beside this jslab)")
+    nbs.add_argument("--force", action="store_true",
+                     help="overwrite notebooks already in DEST")
+    nbs.set_defaults(func=cmd_notebooks)
     return p
 
 

@@ -32,20 +32,32 @@ def start(*, store_dir: str | os.PathLike | None = None, cluster: int | None = N
     """Start a fresh bundled nats-server (or a loopback cluster) and connect to it.
 
     Running it again in the same kernel closes the previous lab and its server first.
+    With ``NATS_URL`` set (a workshop), it connects to that shared server instead and empties
+    your account there first (see ``jslab.shared``); ``lab.server`` is then None.
 
         >>> lab = jslab.start()
         >>> lab3 = jslab.start(cluster=3)     # three nats-server processes, R3-capable
     """
     from .server import LocalCluster, LocalServer
+    from .shared import refuse_local_options, shared_settings, start_shared
 
     global _current
     timeout = arguments.seconds("timeout", timeout, minimum=0.01, maximum=MAX_WAIT)
     if cluster is not None:
         cluster = arguments.count("cluster", cluster, minimum=1, maximum=9)
+    shared = shared_settings()
+    if shared is not None:
+        refuse_local_options(shared, cluster=cluster, store_dir=store_dir)
     with _current_lock:
         previous, _current = _current, None
     if previous is not None:
         previous.close()
+    if shared is not None:
+        lab = start_shared(shared, timeout=timeout, progress=progress)
+        with _current_lock:
+            _current = lab
+        lab.on_close(lambda: _forget(lab))
+        return lab
     if cluster is not None:
         srv: Any = LocalCluster(cluster, store_dir,
                                 progress=print if progress else None).start()

@@ -28,10 +28,15 @@ def test_version(capsys):
 def test_every_command_help_has_an_example():
     parser = _parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"lab", "server", "doctor"}
+    assert set(sub.choices) == {"lab", "server", "doctor", "workshop", "notebooks"}
     for name, p in sub.choices.items():
         assert "example" in (p.epilog or ""), f"'jslab {name} --help' has no example"
         assert f"jslab {name}" in p.epilog
+    workshop = next(a for a in sub.choices["workshop"]._actions
+                    if a.dest == "workshop_command")
+    assert set(workshop.choices) == {"init", "status"}
+    for name, p in workshop.choices.items():
+        assert f"example:\n  jslab workshop {name}" in (p.epilog or ""), name
 
 
 def test_doctor_passes_here():
