@@ -711,8 +711,9 @@ class FilterSubjectsOverlapError(JetStreamError):
     default_status = 400
     default_description = "consumer subject filters cannot overlap"
     hint_parts = (
-        "A message must match at most one of a consumer's filter_subjects, and a wildcard such "
-        "as 'orders.*' already covers 'orders.new'.",
+        "A filter inside another is refused (a wildcard such as 'orders.*' already covers "
+        "'orders.new'); filters that only partly overlap are refused before nats-server 2.12.5 "
+        "and accepted from it on.",
         "The filters were {filters}.",
         "Keep only the wider filter, or make the filters disjoint.",
     )

@@ -101,7 +101,8 @@ def test_work_queue_and_interest_removal_are_explained(nats_server):
     assert "stream: first seq 1 -> 3 (work-queue: acked messages are removed)" in work
     assert "stream: messages 3 -> 1" in work and "w: ack floor 0 -> 2" in work
     intr = lines(*out["INTR"])
-    assert "stream: first seq 1 -> 3 (interest: gone once every matching consumer acked (or none matched))" in intr
+    assert ("stream: first seq 1 -> 3 (interest: gone once every matching consumer acked "
+            "(or none matched))") in intr
 
 
 def test_consumers_added_removed_and_redelivered(nats_server):
