@@ -266,13 +266,26 @@ class JsMessage:
         ...     msg.ack()
     """
 
-    __slots__ = ("_answered", "_deliveries", "_md_cache", "_msg")
+    __slots__ = ("_answered", "_deliveries", "_ids", "_md_cache", "_msg")
 
     def __init__(self, deliveries: Deliveries, msg: Any) -> None:
         self._deliveries = deliveries
         self._msg = msg
         self._md_cache: Any = None
+        self._ids: tuple[int, int, int] | None = None
         self._answered: str | None = None  # the last final answer sent (ack, nak, term)
+
+    def _reply_ids(self) -> tuple[int, int, int]:
+        # (times delivered, stream seq, consumer seq) read straight from the reply subject,
+        # $JS.ACK[.<domain>.<account hash>].<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>
+        # .<pending>[.<token>]: cheaper than nats-py's full metadata (no timestamp parsing), so
+        # batch paths that only need numbers stay fast.
+        ids = self._ids
+        if ids is None:
+            t = self._msg.reply.split(".")
+            i = 4 if len(t) == 9 else 6
+            ids = self._ids = (int(t[i]), int(t[i + 1]), int(t[i + 2]))
+        return ids
 
     @property
     def _md(self) -> Any:
@@ -320,15 +333,15 @@ class JsMessage:
     @property
     def seq(self) -> int:
         """Stream sequence of this message."""
-        return self._md.sequence.stream
+        return self._reply_ids()[1]
 
     @property
     def consumer_seq(self) -> int:
-        return self._md.sequence.consumer
+        return self._reply_ids()[2]
 
     @property
     def num_delivered(self) -> int:
-        return self._md.num_delivered
+        return self._reply_ids()[0]
 
     @property
     def num_pending(self) -> int:
