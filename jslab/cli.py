@@ -408,43 +408,31 @@ def _cluster_size(text: str) -> int:
     return n
 
 
-def _port(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = -1
-    if not 0 < n < 65536:
-        raise argparse.ArgumentTypeError(f"takes a port number from 1 to 65535, not {text!r}")
-    return n
+def _number(kind: type, lo: float, hi: float, words: str):
+    """An argparse type: a number of ``kind`` in lo..hi, else one line saying what it takes."""
+
+    def parse(text: str):
+        try:
+            n = kind(text)
+        except ValueError:
+            n = None
+        if n is None or not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"takes {words}, not {text!r}")
+        return n
+
+    return parse
 
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"takes a whole number of 1 or more, not {text!r}")
-    return n
+_port = _number(int, 1, 65535, "a port number from 1 to 65535")
+_positive = _number(int, 1, 2**63 - 1, "a whole number of 1 or more")
+_seconds = _number(float, 0.1, 3600, "seconds from 0.1 to 3600")
 
 
 def _participants(text: str) -> int:
     from .workshop.accounts import MAX_PARTICIPANTS
 
-    n = _positive(text)
-    if n > MAX_PARTICIPANTS:
-        raise argparse.ArgumentTypeError(f"takes at most {MAX_PARTICIPANTS}, not {n}")
-    return n
-
-
-def _seconds(text: str) -> float:
-    try:
-        s = float(text)
-    except ValueError:
-        s = 0.0
-    if not 0.1 <= s <= 3600:
-        raise argparse.ArgumentTypeError(f"takes seconds from 0.1 to 3600, not {text!r}")
-    return s
+    return _number(int, 1, MAX_PARTICIPANTS, f"a number of participants from 1 to "
+                                             f"{MAX_PARTICIPANTS}")(text)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ import sys
 import time
 
 import pytest
+from _net import free_ports
 
 import jslab
 from jslab import check
@@ -32,16 +33,6 @@ from jslab.workshop import (
 JSLAB = [sys.executable, "-m", "jslab"]
 pytestmark = pytest.mark.timeout(120)
 
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def init(tmp_path, n: int = 3, *extra: str, capsys=None):
@@ -95,8 +86,8 @@ def test_init_keeps_an_existing_workshop_unless_forced(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(("argv", "message"), [
-    (["--participants", "0"], "1 or more, not '0'"),
-    (["--participants", "501"], "at most 500"),
+    (["--participants", "0"], "from 1 to 500, not '0'"),
+    (["--participants", "501"], "from 1 to 500, not '501'"),
     (["--participants", "3", "--max-mem", "lots"], "a size like 64M or 1G, not 'lots'"),
     (["--participants", "3", "--port", "4222", "--monitor-port", "4222"], "must differ"),
 ])

@@ -10,11 +10,11 @@ Loopback only; every loop is bounded.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
 import pytest
+from _net import free_ports
 
 import jslab
 from jslab.cli import main
@@ -25,16 +25,6 @@ N = 30
 MESSAGES = 100  # per participant
 pytestmark = pytest.mark.timeout(240)
 
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 def own_stream(name: str) -> str:

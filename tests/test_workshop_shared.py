@@ -8,9 +8,8 @@ Real servers on loopback only.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
+from _net import free_ports
 
 import jslab
 from jslab.cli import main
@@ -22,16 +21,6 @@ from jslab.workshop import ConfiguredServer, load_workshop
 pytestmark = pytest.mark.timeout(120)
 ENV = ("NATS_URL", "NATS_USER", "NATS_PASSWORD", "NATS_TOKEN", "NATS_CREDS")
 
-
-def free_ports(n: int) -> list[int]:
-    socks = [socket.socket() for _ in range(n)]
-    try:
-        for s in socks:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
 
 
 @pytest.fixture(scope="module")
