@@ -119,6 +119,28 @@ def translate(exc: BaseException, operation: str = "",
                  "KV_<name> or OBJ_<name>, is missing). Create it with lab.create_kv(name) or "
                  "lab.create_object_store(name); lab.streams() lists what exists.",
         )
+    if isinstance(exc, (nats.js.errors.ObjectNotFoundError, nats.js.errors.ObjectDeletedError)):
+        gone = isinstance(exc, nats.js.errors.ObjectDeletedError)
+        return MessageNotFoundError(
+            "object was deleted" if gone else "object not found", err_code=10037, status=404,
+            operation=operation, context=ctx,
+            hint="The bucket has no live object of that name (deleted objects keep only a "
+            "marker). List what is there with .list(); names are case-sensitive.")
+    if isinstance(exc, nats.js.errors.NoKeysError):
+        return MessageNotFoundError(
+            "no keys found", err_code=10037, status=404, operation=operation, context=ctx,
+            hint="Nothing is stored under that key (or the bucket is empty): it was never put, "
+            "or it was purged and its marker has gone too. List keys with .keys().")
+    if isinstance(exc, nats.js.errors.DigestMismatchError):
+        return JetStreamError(
+            "digest mismatch", operation=operation, context=ctx,
+            hint="The chunks read back do not hash to the SHA-256 digest in the object's "
+            "metadata: a chunk message was deleted or changed on the stream. Put the object "
+            "again.")
+    if isinstance(exc, nats.js.errors.LinkIsABucketError):
+        return ValidationError(
+            f"that name is a link to a whole bucket, not to an object{where}: open the bucket "
+            "it points to with lab.object_store(name) and get objects from it.")
     if isinstance(exc, nats.js.errors.KeyWrongLastSequenceError):
         return WrongLastSequenceError(str(exc).removeprefix("nats: "), err_code=10071,
                                       status=400, operation=operation, context=ctx)

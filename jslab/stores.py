@@ -12,6 +12,7 @@ draws one like any other stream.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import queue
 import re
@@ -99,9 +100,21 @@ class _Watch:
             yield u
 
     def stop(self) -> None:
-        if self._watcher is not None and not self._lab.closed:
-            self._lab.session.call(self._watcher.stop())
-            self._watcher = None
+        """Stop the updates (queued ones stay readable). Safe to call twice."""
+        watcher, task, self._watcher, self._task = self._watcher, self._task, None, None
+        if self._lab.closed:
+            return
+
+        async def end() -> None:
+            if watcher is not None:
+                with contextlib.suppress(Exception):  # its consumer may be gone already
+                    await watcher.stop()
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
+        self._lab.session.call(end())
 
 
 def _check_config(config: dict[str, Any], kind: type, what: str) -> None:
