@@ -389,9 +389,12 @@ class StreamConfigInvalidError(JetStreamError):
         ("name is too long", "Stream names are limited to 255 bytes. Choose a shorter name."),
         ("storage type", "A stream's storage (file or memory) is fixed at creation. Create a new "
          "stream with the other storage and copy the data (for example with a source)."),
-        ("republish", "The republish destination must not be captured by the stream itself, or "
-         "every republished message would be stored again. Republish to a subject outside the "
-         "stream's subjects."),
+        ("forms a cycle", "The republish destination must not be captured by the stream "
+         "itself, or every republished message would be stored again. Republish to a subject "
+         "outside the stream's subjects."),
+        ("with transform", "The republish (or subject transform) destination is not a valid "
+         "mapping of its source: it may use the source's wildcards as {{{{wildcard(1)}}}} (one per "
+         "'*', in order) or end with '>' when the source does, and must be a valid subject."),
         ("retention policy", "A stream cannot be switched to or from work-queue retention "
          "(limits and interest can be switched into each other). Create a new stream with "
          "the retention you need."),
