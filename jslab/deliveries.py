@@ -37,6 +37,8 @@ __all__ = ["ANSWERS", "ConsumerRecord", "Deliveries", "DeliveryEvent", "SeqRange
 EVENTS_PER_CONSUMER = 100_000
 #: Runs of sequence numbers kept per record (acked, terminated, delivered): the lowest go first.
 RANGES_KEPT = 10_000
+#: Fast-path deliveries kept unrecorded at most (then recorded at once): bounds the memory.
+LATER_KEPT = 50_000
 #: Subjects of recent sequences remembered per stream (removed cells keep their colour).
 SUBJECTS_KEPT = 20_000
 
@@ -178,7 +180,8 @@ class Deliveries:
 
     def __init__(self, session: Session) -> None:
         self._session = session
-        self._lock = threading.Lock()
+        # Re-entrant: recording the deferred fast-path batches reuses the recording methods.
+        self._lock = threading.RLock()
         # (stream, consumer) -> {stream seq: times delivered} fetched and not acked yet.
         self._seen: dict[tuple[str, str], dict[int, int]] = {}
         # (stream, consumer) -> reply subject of the last plain (unconfirmed) ack.
@@ -189,6 +192,11 @@ class Deliveries:
         self._records: dict[tuple[str, str], ConsumerRecord] = {}
         # stream -> {seq: subject} of recent sequences the kit saw (bounded, oldest first).
         self._subjects: dict[str, dict[int, str]] = {}
+        # fetch_and_ack batches not recorded yet: (time, answer, [(reply, subject), ...]) per
+        # consumer. Recording costs a few µs a message, so the fast path only keeps the reply
+        # subjects and whoever reads the record (a picture, a timeline) records them first.
+        self._later: dict[tuple[str, str], list[tuple[_dt.datetime, str, list]]] = {}
+        self._later_count = 0
 
     # ------------------------------------------------------------------ the record
     def seen(self, stream: str) -> dict[str, dict[int, int]]:
@@ -199,7 +207,21 @@ class Deliveries:
     def events(self, stream: str, consumer: str) -> list[DeliveryEvent]:
         """What the kit saw happen to the deliveries of one consumer, oldest first."""
         with self._lock:
+            self._record_later()
             return list(self._events.get((stream, consumer), ()))
+
+    def _record_later(self) -> None:
+        """Record the fast path's deferred batches (called with the lock held)."""
+        if not self._later:
+            return
+        later, self._later, self._later_count = self._later, {}, 0
+        for key, batches in later.items():
+            for when, ack, pairs in batches:
+                ids = [_ids_of(reply) for reply, _subject in pairs]
+                self._log(key, [e for n, seq, _c in ids for e in (
+                    DeliveryEvent(when, seq, "delivered", n), DeliveryEvent(when, seq, ack, n))])
+                self._note_ids(key, ids, [subject for _reply, subject in pairs])
+                self._rec(key).acked.add_many(seq for _n, seq, _c in ids)
 
     def record(self, stream: str, consumer: str, created: str | None = None
                ) -> ConsumerRecord | None:
@@ -209,6 +231,7 @@ class Deliveries:
         consumer of the same name is dropped, and a record not yet dated gets that date.
         """
         with self._lock:
+            self._record_later()
             rec = self._records.get((stream, consumer))
             if rec is None:
                 return None
@@ -225,6 +248,7 @@ class Deliveries:
                    note: str) -> None:
         """Remember where a consumer starts (found once, e.g. while it had delivered nothing)."""
         with self._lock:
+            self._record_later()
             rec = self._records.get((stream, consumer))
             if rec is not None and created is not None and rec.created not in (None, created):
                 rec = None
@@ -240,13 +264,15 @@ class Deliveries:
             rec = self._records[key] = ConsumerRecord()
         return rec
 
-    def _note_delivered(self, key: tuple[str, str], msgs: Iterable[JsMessage]) -> None:
+    def _note_delivered(self, key: tuple[str, str], msgs: list[JsMessage]) -> None:
         """Record deliveries as runs of stream and consumer sequences; their subjects too."""
-        seqs, cseqs, subjects = [], [], {}
-        for m in msgs:
-            seqs.append(m.seq)
-            cseqs.append(m.consumer_seq)
-            subjects[m.seq] = m.subject
+        self._note_ids(key, [m._reply_ids() for m in msgs], [m._msg.subject for m in msgs])
+
+    def _note_ids(self, key: tuple[str, str], ids: list[tuple[int, int, int]],
+                  subject_list: list[str]) -> None:
+        seqs = [seq for _n, seq, _c in ids]
+        cseqs = [c for _n, _s, c in ids]
+        subjects = dict(zip(seqs, subject_list, strict=True))
         if not seqs:
             return
         with self._lock:
@@ -281,6 +307,7 @@ class Deliveries:
     def known_subjects(self, stream: str, seqs: Iterable[int]) -> dict[int, str]:
         """The subjects the kit remembers for these sequences of ``stream`` (some or none)."""
         with self._lock:
+            self._record_later()
             known = self._subjects.get(stream) or {}
             return {s: known[s] for s in seqs if s in known}
 
@@ -310,6 +337,7 @@ class Deliveries:
     async def forget(self, stream: str, consumer: str | None = None) -> None:
         """Drop the record of a deleted consumer (or of every consumer of a deleted stream)."""
         with self._lock:
+            self._record_later()
             keys = [k for k in {*self._seen, *self._fetchers, *self._unsettled, *self._events,
                                 *self._records}
                     if k[0] == stream and (consumer is None or k[1] == consumer)]
@@ -373,17 +401,20 @@ class Deliveries:
                 await s.request(f"CONSUMER.INFO.{stream}.{consumer}", operation=op, context=ctx)
             raise
         msgs = [JsMessage(self, m) for m in raw]
-        if ack:
-            now = _now()
-            self._log(key, [e for m in msgs for e in (
-                DeliveryEvent(now, m.seq, "delivered", m.num_delivered),
-                DeliveryEvent(now, m.seq, ack, m.num_delivered))])
-            self._note_delivered(key, msgs)
+        if ack and msgs:
+            # The fast path (fetch_and_ack): recorded later, when someone reads the record.
+            pairs = [(m._msg.reply, m._msg.subject) for m in msgs]
+            with self._lock:
+                self._later.setdefault(key, []).append((_now(), ack, pairs))
+                self._later_count += len(pairs)
+                if self._later_count > LATER_KEPT:
+                    self._record_later()
         if ack == "ack":
-            # The fast path: plain acks go out with the next write (a snapshot settles them
-            # first, so pictures stay true).
+            # Plain acks go out with the next write (a snapshot settles them first, so
+            # pictures stay true).
+            publish = s.nc.publish
             for m in msgs:
-                await s.nc.publish(m.reply, b"+ACK")
+                await publish(m._msg.reply, b"+ACK")
                 m._answered = "ack"
             if raw:
                 with self._lock:
@@ -391,9 +422,6 @@ class Deliveries:
         elif ack == "ack_sync":
             await asyncio.gather(*(self._send(m, "ack_sync", timeout=s.timeout, log=False)
                                    for m in msgs))
-        if ack and msgs:
-            with self._lock:
-                self._rec(key).acked.add_many(m.seq for m in msgs)
         if not ack:
             self._record(stream, consumer, msgs)
         pulled = Pulled(msgs)
@@ -497,6 +525,13 @@ class Deliveries:
             fetchers, self._fetchers = list(self._fetchers.values()), {}
         for f in fetchers:
             await f.close()
+
+
+def _ids_of(reply: str) -> tuple[int, int, int]:
+    """(times delivered, stream seq, consumer seq) from a delivery's reply subject."""
+    t = reply.split(".")
+    i = 4 if len(t) == 9 else 6
+    return int(t[i]), int(t[i + 1]), int(t[i + 2])
 
 
 def _now() -> _dt.datetime:

@@ -344,3 +344,21 @@ def test_pull_limits_nats_py_lacks_are_sent_and_checked(lab):
     lab.update_consumer("ORDERS", "small", max_deliver=4)  # the limits nats-py lacks stay
     config = lab.api("CONSUMER.INFO.ORDERS.small")["config"]
     assert (config["max_batch"], config["max_deliver"]) == (2, 4)
+
+
+def test_fast_path_acks_are_recorded_when_read_and_bounded_meanwhile(lab, monkeypatch):
+    from jslab import deliveries
+
+    monkeypatch.setattr(deliveries, "LATER_KEPT", 5)
+    lab.add_stream("ORDERS", subjects=["orders.>"])
+    lab.publish_many("orders.a", [b"x"] * 12)
+    lab.add_consumer("ORDERS", "fast")
+    d = lab.session.deliveries
+    assert len(lab.fetch_and_ack("ORDERS", "fast", 4)) == 4
+    assert d._later_count == 4  # kept as reply subjects, not recorded yet
+    lab.fetch_and_ack("ORDERS", "fast", 4)
+    assert d._later_count == 0  # past the bound: recorded at once
+    lab.fetch_and_ack("ORDERS", "fast", 4)
+    kinds = [(e.seq, e.kind) for e in d.events("ORDERS", "fast")]
+    assert kinds[:2] == [(1, "delivered"), (1, "ack")] and len(kinds) == 24
+    assert lab.snapshot("ORDERS").consumer("fast").acked == ((1, 12),)
