@@ -207,10 +207,16 @@ class KeyValue(_Bucket):
         _check_key(key)
         return self._run(self._h.put(key, _value(value)), f"put {key}")
 
-    def create(self, key: str, value: Any) -> int:
-        """Set ``key`` only if it does not exist (or was deleted); else WrongLastSequenceError."""
+    def create(self, key: str, value: Any, *, ttl: float | None = None) -> int:
+        """Set ``key`` only if it does not exist (or was deleted); else WrongLastSequenceError.
+
+        ``ttl`` (seconds, >= 1; nats-server 2.11+, a bucket made with ``limit_marker_ttl``) lets
+        this one key expire on its own: the server then writes a marker (a lock with a lease).
+        """
         _check_key(key)
-        return self._run(self._h.create(key, _value(value)), f"create {key}")
+        if ttl is not None:
+            ttl = arguments.seconds("ttl", ttl, minimum=1, maximum=None)
+        return self._run(self._h.create(key, _value(value), msg_ttl=ttl), f"create {key}")
 
     def update(self, key: str, value: Any, last: int) -> int:
         """Set ``key`` only if its latest revision is ``last`` (optimistic concurrency)."""

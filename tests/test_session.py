@@ -362,3 +362,17 @@ def test_fast_path_acks_are_recorded_when_read_and_bounded_meanwhile(lab, monkey
     kinds = [(e.seq, e.kind) for e in d.events("ORDERS", "fast")]
     assert kinds[:2] == [(1, "delivered"), (1, "ack")] and len(kinds) == 24
     assert lab.snapshot("ORDERS").consumer("fast").acked == ((1, 12),)
+
+
+def test_a_key_created_with_a_ttl_expires_on_its_own(lab):
+    kv = lab.create_kv("locks", limit_marker_ttl=1)
+    assert kv.create("job-1", "me", ttl=1) == 1
+    with pytest.raises(errors.WrongLastSequenceError):
+        kv.create("job-1", "you")  # the lock is held
+    deadline = time.monotonic() + 5
+    while kv.get("job-1") is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert kv.get("job-1") is None
+    assert kv.create("job-1", "you") == 3  # 2 is the server's expiry marker
+    with pytest.raises(errors.ValidationError, match="ttl"):
+        kv.create("job-2", "x", ttl=0.5)
