@@ -18,7 +18,8 @@ from typing import Any
 
 from ..errors import JslabError
 
-__all__ = ["CheckResult", "NotYet", "ex", "exercise", "exercises", "require_stream"]
+__all__ = ["CheckResult", "NotYet", "ex", "exercise", "exercises", "require_retention",
+           "require_stream"]
 
 _REGISTRY: dict[str, tuple[str, Callable[[Any], str]]] = {}
 
@@ -103,3 +104,25 @@ def ex(exercise_id: str, lab: Any) -> CheckResult:
         # A missing stream or consumer is the usual reason: say it as a hint, not a crash.
         first = str(e).splitlines()[0]
         return CheckResult(exercise_id, False, f"{first} — create what the exercise asks first.")
+
+
+def require_retention(lab: Any, name: str, subjects: str, retention: str, described: str, *,
+                      fix: str = "Delete the stream and create it again.",
+                      subjects_filter: str | None = None) -> Any:
+    """The stream's info when it exists with ``retention``; NotYet saying how otherwise.
+
+    ``described`` names the retention in the notebook's words (and the section teaching it).
+
+        >>> info = require_retention(lab, "CHORES", "chores.>", "workqueue", "work-queue retention")
+    """
+    from ..errors import StreamNotFoundError
+
+    try:
+        info = lab.stream_info(name, subjects_filter=subjects_filter)
+    except StreamNotFoundError:
+        raise NotYet(f"there is no stream {name} yet: create it on {subjects} with "
+                     f"{described}.") from None
+    current = getattr(info.config.retention, "value", info.config.retention)
+    if current != retention:
+        raise NotYet(f"{name} has retention={current!r}; it needs {described}. {fix}")
+    return info

@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from ..errors import StreamNotFoundError
-from . import NotYet, exercise
+from . import NotYet, exercise, require_retention
 
 _WHICH = {
     "workqueue": "the retention that removes a message once it is acked (section 'Work queue')",
@@ -17,17 +16,10 @@ _WHICH = {
 
 
 def _stream(lab, name: str, subjects: str, retention: str):
-    try:
-        info = lab.stream_info(name, subjects_filter=">")
-    except StreamNotFoundError:
-        raise NotYet(f"there is no stream {name} yet: create it on {subjects} with "
-                     f"{_WHICH[retention]}.") from None
-    current = getattr(info.config.retention, "value", info.config.retention)
-    if current != retention:
-        raise NotYet(f"{name} has retention={current!r}; it needs {_WHICH[retention]}. "
-                     "Retention cannot be switched to or from work queue later: delete the "
-                     "stream and create it again.")
-    return info
+    return require_retention(
+        lab, name, subjects, retention, _WHICH[retention], subjects_filter=">",
+        fix="Retention cannot be switched to or from work queue later: delete the stream and "
+        "create it again.")
 
 
 def _consumer(lab, stream: str, name: str, filter_subject: str | None):

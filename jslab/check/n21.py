@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import StreamNotFoundError
-from . import NotYet, exercise
+from . import NotYet, exercise, require_retention
 
 _WHICH = {
     "limits": "the default retention, where acks remove nothing (section 'One stream, one "
@@ -21,16 +20,8 @@ _REFERENCE = re.compile(r"^\{\{\s*wildcard\s*\(\s*(\d+)\s*\)\s*\}\}$|^\$(\d+)$",
 
 
 def _stream(lab, name: str, subjects: str, retention: str):
-    try:
-        info = lab.stream_info(name, subjects_filter=">")
-    except StreamNotFoundError:
-        raise NotYet(f"there is no stream {name} yet: create it on {subjects} with "
-                     f"{_WHICH[retention]}.") from None
-    current = getattr(info.config.retention, "value", info.config.retention)
-    if current != retention:
-        raise NotYet(f"{name} has retention={current!r}; it needs {_WHICH[retention]}. Delete "
-                     "the stream and create it again.")
-    return info
+    return require_retention(lab, name, subjects, retention, _WHICH[retention],
+                             subjects_filter=">")
 
 
 def _durable(lab, stream: str, name: str, filter_subject: str | None):

@@ -6,8 +6,7 @@
 
 from __future__ import annotations
 
-from ..errors import StreamNotFoundError
-from . import NotYet, exercise
+from . import NotYet, exercise, require_retention
 
 _RETENTION = {
     "limits": "the default retention (section 'Gotcha 2')",
@@ -16,16 +15,7 @@ _RETENTION = {
 
 
 def _stream(lab, name: str, subjects: str, retention: str = "limits"):
-    try:
-        info = lab.stream_info(name)
-    except StreamNotFoundError:
-        raise NotYet(f"there is no stream {name} yet: create it on {subjects} with "
-                     f"{_RETENTION[retention]}.") from None
-    current = getattr(info.config.retention, "value", info.config.retention)
-    if current != retention:
-        raise NotYet(f"{name} has retention={current!r}; it needs {_RETENTION[retention]}. "
-                     "Delete the stream and create it again.")
-    return info
+    return require_retention(lab, name, subjects, retention, _RETENTION[retention])
 
 
 def _consumer(lab, stream: str, name: str, how: str):
