@@ -105,12 +105,7 @@ def cmd_server(args: argparse.Namespace) -> int:
     except ServerError as e:
         print(f"jslab server: error: {e}", file=sys.stderr)
         return 2
-    stop = {"now": False}
-
-    def on_term(*_: object) -> None:
-        stop["now"] = True
-
-    signal.signal(signal.SIGTERM, on_term)
+    stop = _stop_on_sigterm()
     try:
         try:
             srv.start()
@@ -134,21 +129,30 @@ def cmd_server(args: argparse.Namespace) -> int:
         else:
             print(f"Connect with:  lab = jslab.connect({srv.url!r})")
         sys.stdout.flush()
-        if network:
-            print(f"WARNING: JetStream is now reachable from the network on {args.host}: "
-                  "whoever has the password can read, change and delete every stream. "
-                  "Use --host 127.0.0.1 to keep it on this machine.", file=sys.stderr,
-                  flush=True)
-        print("Ctrl-C stops the server.", flush=True)
-        while not stop["now"]:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
+        _serve_until_stopped(stop, network and (
+            f"JetStream is now reachable from the network on {args.host}: whoever has the "
+            "password can read, change and delete every stream. Use --host 127.0.0.1 to keep "
+            "it on this machine."))
     finally:
         print("\nstopping…", flush=True)
         srv.close()
     print("stopped.")
     return 0
+
+
+def _serve_until_stopped(stop: dict[str, bool], warning: str | bool) -> None:
+    """Print the warning (if any), then wait for Ctrl-C or SIGTERM.
+
+    The prompt is printed inside the ``try``: a Ctrl-C right after it still stops cleanly.
+    """
+    try:
+        if warning:
+            print(f"WARNING: {warning}", file=sys.stderr, flush=True)
+        print("Ctrl-C stops the server.", flush=True)
+        while not stop["now"]:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
 
 
 def _stop_on_sigterm() -> dict[str, bool]:
@@ -216,15 +220,9 @@ def cmd_server_config(args: argparse.Namespace) -> int:
         else:
             print(f"Connect with:  lab = jslab.connect({srv.url!r}, user=..., password=...)")
         sys.stdout.flush()
-        if network:
-            print(f"WARNING: JetStream is now reachable from the network on {args.host}: whoever "
-                  "has a password from the configuration can use their account.",
-                  file=sys.stderr, flush=True)
-        print("Ctrl-C stops the server.", flush=True)
-        while not stop["now"]:
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        pass
+        _serve_until_stopped(stop, network and (
+            f"JetStream is now reachable from the network on {args.host}: whoever has a "
+            "password from the configuration can use their account."))
     finally:
         print("\nstopping…", flush=True)
         srv.stop()
