@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
@@ -248,12 +249,17 @@ def _subject(wildcards: bool) -> Check:
     return check
 
 
+_MAPPING_FUNCTION = re.compile(r"\{\{.*?\}\}")
+
+
 def _transform_dest(label: str, value: Any) -> str:
     value = _text(label, value, example="archive.>")
-    if not value or any(c.isspace() for c in value):
+    # Mapping functions such as {{ partition(3,1) }} may hold spaces; the subject may not.
+    if not value or any(c.isspace() for c in _MAPPING_FUNCTION.sub("", value)):
         raise ValidationError(
-            f"{label}={value!r} must be a non-empty subject without whitespace (it may use the "
-            f"source's wildcards, '*', '>' or {{{{wildcard(1)}}}}). Try {label}='archive.>'."
+            f"{label}={value!r} must be a non-empty subject without whitespace outside its "
+            "mapping functions (it may use the source's wildcards, '*', '>', "
+            f"{{{{wildcard(1)}}}} or {{{{partition(3,1)}}}}). Try {label}='archive.>'."
         )
     return value
 

@@ -335,3 +335,13 @@ def test_server_configs_pass_the_checks_on_update(lab):
     info = lab.update_consumer("SRC", "c", max_ack_pending=9)
     assert info.config.max_ack_pending == 9
     assert info.config.backoff == [0.57, 2.0]
+
+
+def test_mapping_functions_may_hold_spaces_the_subject_may_not():
+    from jslab.config import stream_config
+
+    ok = stream_config("T", ["tasks.*"], subject_transform={
+        "src": "tasks.*", "dest": "tasks.{{ partition(3,1) }}.{{wildcard(1)}}"})
+    assert ok.subject_transform.dest == "tasks.{{ partition(3,1) }}.{{wildcard(1)}}"
+    with pytest.raises(ValidationError, match="without whitespace outside its mapping"):
+        stream_config("T", ["tasks.*"], subject_transform={"src": "tasks.*", "dest": "a b.>"})
