@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import queue
 import re
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,8 +25,9 @@ from nats.js import api
 from nats.js import errors as js_errors
 
 from . import arguments, names
-from .errors import JslabTypeError, ValidationError
+from .errors import JslabTypeError, MessageNotFoundError, ValidationError
 from .messages import check_headers, decode_payload, encode_payload
+from .pull import PullFetcher
 
 if TYPE_CHECKING:  # pragma: no cover
     from .lab import Lab
@@ -70,11 +73,32 @@ def _entry(bucket: str, e: Any) -> KvEntry:
     return KvEntry(bucket, e.key, e.value, e.revision, e.operation or "PUT", e.delta)
 
 
+# A marker the server wrote itself (2.11+, limit_marker_ttl) says why: an expired key reads as
+# purged, a removed one as deleted (as nats.go reads them).
+_MARKER_OPERATION = {"MaxAge": "PURGE", "Purge": "PURGE", "Remove": "DEL"}
+
+
+def _operation(headers: dict[str, str] | None) -> str:
+    headers = headers or {}
+    op = headers.get("KV-Operation")
+    if op:
+        return op
+    return _MARKER_OPERATION.get(headers.get("Nats-Marker-Reason", ""), "PUT")
+
+
+def _stored_entry(bucket: str, msg: Any) -> KvEntry:
+    meta = msg.metadata
+    key = msg.subject.split(".", 2)[2]  # $KV.<bucket>.<key>
+    return KvEntry(bucket, key, msg.data, meta.sequence.stream, _operation(msg.headers),
+                   meta.num_pending)
+
+
 class _Watch:
     """Updates from a watcher, queued for the notebook thread (``next()``, iteration)."""
 
-    def __init__(self, lab: Lab, convert) -> None:
+    def __init__(self, lab: Lab, stream: str, convert) -> None:
         self._lab = lab
+        self._stream = stream
         self._queue: queue.Queue = queue.Queue()
         self._convert = convert
         self._watcher: Any = None
@@ -105,10 +129,19 @@ class _Watch:
         if self._lab.closed:
             return
 
+        session = self._lab.session
+
         async def end() -> None:
             if watcher is not None:
+                # nats-py stops reading but leaves its consumer for minutes: delete it too.
+                name = None
                 with contextlib.suppress(Exception):  # its consumer may be gone already
+                    name = (await watcher._sub.consumer_info()).name
+                with contextlib.suppress(Exception):
                     await watcher.stop()
+                if name:
+                    with contextlib.suppress(Exception):
+                        await session.request(f"CONSUMER.DELETE.{self._stream}.{name}")
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(BaseException):
@@ -185,6 +218,42 @@ class _Bucket:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.bucket} (stream {self.stream})>"
 
+    async def _read(self, subjects: str, deliver_policy: str, *,
+                    headers_only: bool = False) -> list[Any]:
+        """Every message on ``subjects`` stored when the read starts, in stream order.
+
+        One short-lived consumer, deleted at the end (it would expire after a minute anyway):
+        the count to read comes from the server's answer to its creation, so the read cannot
+        end early (nats-py's ordered readers race their own "no more" marker on a busy
+        machine) and no consumer is left on the bucket's stream.
+        """
+        s = self._lab.session
+        name = f"jslab-read-{secrets.token_hex(6)}"
+        op = f"read {subjects}"
+        ctx = {"stream": self.stream, "consumer": name}
+        config = {"name": name, "deliver_policy": deliver_policy, "ack_policy": "none",
+                  "filter_subject": subjects, "headers_only": headers_only,
+                  "mem_storage": True, "num_replicas": 1, "inactive_threshold": 60 * 10**9}
+        created = await s.request(f"CONSUMER.CREATE.{self.stream}.{name}",
+                                  {"stream_name": self.stream, "config": config,
+                                   "action": "create"}, operation=op, context=ctx)
+        left = int(created.get("num_pending") or 0)
+        fetcher = PullFetcher(s.nc, self.stream, name, s.prefix)
+        out: list[Any] = []
+        try:
+            while left > 0:
+                got = await fetcher.fetch(min(left, 1000), wait=1.0)
+                if not got:  # removed meanwhile (a limit, a TTL): what is left is all there is
+                    break
+                out.extend(got)
+                left -= len(got)
+        finally:
+            await fetcher.close()
+            with contextlib.suppress(Exception):  # gone already, or the connection is: it expires
+                await s.request(f"CONSUMER.DELETE.{self.stream}.{name}", operation=op,
+                                context=ctx)
+        return out
+
 
 class KeyValue(_Bucket):
     """A key-value bucket. Values may be bytes, str or JSON-able objects."""
@@ -249,24 +318,28 @@ class KeyValue(_Bucket):
         return self._run(self._h.purge(key), f"purge {key}")
 
     def keys(self) -> list[str]:
-        async def go() -> list[str]:
-            try:
-                return await self._h.keys()
-            except js_errors.NoKeysError:  # nats-py's answer for an empty bucket
-                return []
-
-        return sorted(self._run(go(), "keys"))
+        """The keys whose latest entry is a value (not a delete or purge marker), sorted."""
+        last = self._run(self._read(f"$KV.{self.bucket}.>", "last_per_subject",
+                                    headers_only=True), "keys")
+        return sorted(e.key for e in (_stored_entry(self.bucket, m) for m in last)
+                      if e.operation == "PUT")
 
     def history(self, key: str) -> list[KvEntry]:
+        """Every revision of ``key`` still stored, oldest first (markers included)."""
         _check_key(key)
-        return [_entry(self.bucket, e) for e in self._run(self._h.history(key),
-                                                            f"history {key}")]
+        msgs = self._run(self._read(f"$KV.{self.bucket}.{key}", "all"), f"history {key}")
+        if not msgs:
+            raise MessageNotFoundError(
+                f"no revisions of {key!r} are stored in bucket {self.bucket!r}",
+                err_code=10037, operation=f"kv {self.bucket}: history {key}",
+                context={"stream": self.stream})
+        return [_stored_entry(self.bucket, m) for m in msgs]
 
     def watch(self, keys: str = ">", *, include_history: bool = False) -> _Watch:
         """Updates to ``keys`` (wildcards allowed) from now on, queued: ``w.next(timeout)``."""
         _check_key(keys, wildcards=True)
         arguments.flag("include_history", include_history)
-        w = _Watch(self._lab, lambda e: _entry(self.bucket, e))
+        w = _Watch(self._lab, self.stream, lambda e: _entry(self.bucket, e))
 
         async def go() -> None:
             watcher = await self._h.watch(keys, include_history=include_history)
@@ -330,13 +403,9 @@ class ObjectStore(_Bucket):
         return self._run(self._h.get_info(name), f"info {name}")
 
     def list(self) -> list[Any]:
-        async def go() -> list[Any]:
-            try:
-                return await self._h.list()
-            except js_errors.NotFoundError:  # nats-py's answer for an empty store
-                return []
-
-        return self._run(go(), "list")
+        """Every object's latest metadata (deleted ones too, with ``deleted`` True)."""
+        last = self._run(self._read(f"$O.{self.bucket}.M.>", "last_per_subject"), "list")
+        return [api.ObjectInfo.from_response(json.loads(m.data)) for m in last]
 
     def delete(self, name: str) -> Any:
         return self._run(self._h.delete(name), f"delete {name}")
@@ -351,7 +420,7 @@ class ObjectStore(_Bucket):
     def watch(self, *, include_history: bool = False) -> _Watch:
         """Changes to objects' metadata from now on, queued: ``w.next(timeout)``."""
         arguments.flag("include_history", include_history)
-        w = _Watch(self._lab, lambda info: info)
+        w = _Watch(self._lab, self.stream, lambda info: info)
 
         async def go() -> None:
             import asyncio

@@ -267,6 +267,29 @@ def test_kv_and_object_store(lab):
     assert [i.name for i in obs.list()] == ["a.txt"]
 
 
+def test_kv_reads_are_exact_and_leave_no_consumer(lab):
+    kv = lab.create_kv("config", history=5)
+    assert kv.keys() == [] and lab.create_object_store("empty").list() == []
+    with pytest.raises(errors.MessageNotFoundError):
+        kv.history("nothing")
+    for i in range(200):  # many keys: one read, counted by the server when it began
+        kv.put(f"k{i:03}", i)
+    kv.put("k000", "again")
+    kv.delete("k001")
+    kv.purge("k002")
+    keys = kv.keys()
+    assert len(keys) == 198 and "k001" not in keys and "k002" not in keys
+    history = kv.history("k000")
+    assert [(e.revision, e.operation, e.data) for e in history] == [(1, "PUT", 0),
+                                                                    (201, "PUT", "again")]
+    assert [e.operation for e in kv.history("k001")] == ["PUT", "DEL"]
+    assert [e.operation for e in kv.history("k002")] == ["PURGE"]
+    w = kv.watch(">")
+    assert len(lab.consumer_names("KV_config")) == 1  # the watch's, while it runs
+    w.stop()
+    assert lab.consumer_names("KV_config") == []
+
+
 def test_raw_api(lab):
     lab.add_stream("ORDERS", subjects=["orders.>"])
     info = lab.api("STREAM.INFO.ORDERS")
