@@ -196,6 +196,12 @@ class GuardedProcess:
             self._terminated = True
             with contextlib.suppress(OSError):
                 self.popen.terminate()
+                self.popen.send_signal(signal.SIGCONT)  # a frozen process handles it too
+
+    def freeze(self, frozen: bool) -> None:
+        """SIGSTOP (``frozen``) or SIGCONT: the process stops answering anyone, or resumes."""
+        if self.alive():
+            self.popen.send_signal(signal.SIGSTOP if frozen else signal.SIGCONT)
 
     def kill(self) -> None:
         if self.alive():

@@ -20,6 +20,7 @@ from typing import Any
 
 from .deliveries import ConsumerRecord
 from .errors import JslabError, JslabTypeError, MessageNotFoundError, ValidationError
+from .replicas import Replicas
 from .snapshot import ConsumerSnapshot, StreamSnapshot
 
 __all__ = ["TAIL", "check_window", "collect_snapshot", "parse_time"]
@@ -189,6 +190,12 @@ def _pending_and_given_up(seen: Mapping[int, int], floor: int, delivered: int,
     return {}, below  # some were answered elsewhere: which ones is not known
 
 
+def _replicas(info: dict) -> Replicas | None:
+    """Where a stream or consumer lives in a cluster (None on a server outside a cluster)."""
+    group = Replicas.from_info(info.get("cluster"))
+    return group if group is not None and (group.replicated or group.cluster) else None
+
+
 def _consumer(info: dict, seen: Mapping[int, int] | None, rec: ConsumerRecord | None,
               start: tuple[int | None, str]) -> ConsumerSnapshot:
     cfg = info.get("config") or {}
@@ -234,6 +241,7 @@ def _consumer(info: dict, seen: Mapping[int, int] | None, rec: ConsumerRecord | 
         start_seq=start[0],
         start_note=start[1],
         created=parse_time(info.get("created")),
+        cluster=_replicas(info),
         opt_start_seq=cfg.get("opt_start_seq"),
         opt_start_time=parse_time(cfg.get("opt_start_time")),
         acked=rec.acked.runs() if rec else (),
@@ -392,4 +400,5 @@ async def collect_snapshot(
         compression=cfg.get("compression", "none") or "none",
         server_version=session.version_str,
         removed_subjects=removed_subjects,
+        cluster=_replicas(info),
     )

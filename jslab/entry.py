@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from . import arguments
-from .errors import JslabTypeError
+from .errors import JslabTypeError, ValidationError
 from .lab import DEFAULT_TIMEOUT, MAX_WAIT, Lab
 
 __all__ = ["connect", "start"]
@@ -28,7 +28,8 @@ def _forget(lab: Lab) -> None:
 
 
 def start(*, store_dir: str | os.PathLike | None = None, cluster: int | None = None,
-          timeout: float = DEFAULT_TIMEOUT, progress: bool = True) -> Lab:
+          tags: dict[str, list[str]] | None = None, timeout: float = DEFAULT_TIMEOUT,
+          progress: bool = True) -> Lab:
     """Start a fresh bundled nats-server (or a loopback cluster) and connect to it.
 
     Running it again in the same kernel closes the previous lab and its server first.
@@ -37,6 +38,9 @@ def start(*, store_dir: str | os.PathLike | None = None, cluster: int | None = N
 
         >>> lab = jslab.start()
         >>> lab3 = jslab.start(cluster=3)     # three nats-server processes, R3-capable
+        >>> lab3 = jslab.start(cluster=3, tags={"n1": ["az:1"], "n2": ["az:2"]})  # placement
+
+    ``tags`` gives cluster nodes placement tags (``server_tags``), by node name.
     """
     from .server import LocalCluster, LocalServer
     from .shared import refuse_local_options, shared_settings, start_shared
@@ -45,6 +49,9 @@ def start(*, store_dir: str | os.PathLike | None = None, cluster: int | None = N
     timeout = arguments.seconds("timeout", timeout, minimum=0.01, maximum=MAX_WAIT)
     if cluster is not None:
         cluster = arguments.count("cluster", cluster, minimum=1, maximum=9)
+    elif tags is not None:
+        raise ValidationError("tags= are placement tags of cluster nodes: pass cluster=3 too "
+                              "(a single server places every stream on itself).")
     shared = shared_settings()
     if shared is not None:
         refuse_local_options(shared, cluster=cluster, store_dir=store_dir)
@@ -59,7 +66,7 @@ def start(*, store_dir: str | os.PathLike | None = None, cluster: int | None = N
         lab.on_close(lambda: _forget(lab))
         return lab
     if cluster is not None:
-        srv: Any = LocalCluster(cluster, store_dir,
+        srv: Any = LocalCluster(cluster, store_dir, tags=tags,
                                 progress=print if progress else None).start()
     else:
         srv = LocalServer(store_dir).start()

@@ -22,7 +22,7 @@ from typing import Any
 
 from nats.js import api
 
-from . import arguments, consumers, names, publishing, streams, timelines
+from . import arguments, consumers, names, publishing, replicas, streams, timelines
 from ._loop import EventLoopThread
 from .aio import AsyncLab
 from .config import consumer_config, stream_config
@@ -614,7 +614,8 @@ class Lab:
 
         self._open(stream=stream)
         check_window(window)
-        return self._run(collect_snapshot(self.session, stream, window=window))
+        snap = self._run(collect_snapshot(self.session, stream, window=window))
+        return replicas.with_local_copies(self.server, snap)
 
     def messages(self, stream: str, *, subject: str | None = None, start: Any = None,
                  limit: int | None = None):

@@ -27,7 +27,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ._binary import (
@@ -327,6 +327,7 @@ class LocalServer:
         self.user, self.password, self.token, self.nkey = user, password, token, nkey
         self.jetstream = jetstream
         self.config = config
+        self.frozen = False  # stopped with freeze(): running, but answering nobody
         self._binary = binary
         tmp = None if store_dir is not None else Path(tempfile.mkdtemp(prefix="jslab-"))
         self.store_dir = Path(store_dir) if store_dir is not None else tmp
@@ -562,6 +563,20 @@ class LocalServer:
             stop_all([proc], timeout)
             self._drop_process(ServerState.STOPPED)
 
+    def freeze(self) -> None:
+        """Stop the process where it is (SIGSTOP): it answers nobody — clients, other nodes,
+        monitoring — as if a network partition cut it off. ``thaw()`` resumes it."""
+        if self._res.proc is None or not self.running:
+            raise ServerError(f"cannot freeze {self.name!r}: it is {self.state}, not running.")
+        self._res.proc.freeze(True)
+        self.frozen = True
+
+    def thaw(self) -> None:
+        """Resume a frozen server (SIGCONT); it reconnects and catches up by itself."""
+        if self._res.proc is not None:
+            self._res.proc.freeze(False)
+        self.frozen = False
+
     def kill(self) -> None:
         """SIGKILL the server, as a crash would (for fault demos). Data on disk is kept."""
         proc = self._res.proc
@@ -680,6 +695,30 @@ def _cluster_size(size: object) -> int:
     return n
 
 
+def _cluster_tags(tags: object, size: int) -> dict[str, tuple[str, ...]]:
+    """``{"n1": ["az:1"], ...}`` checked: known node names, lists of plain tag strings."""
+    if tags is None:
+        return {}
+    names = [f"n{i}" for i in range(1, size + 1)]
+    if not isinstance(tags, Mapping):
+        raise ServerConfigError(f"tags is a dict of node name to a list of tags, e.g. "
+                              f"{{'n1': ['az:1']}}, not {tags!r}.")
+    out: dict[str, tuple[str, ...]] = {}
+    for node, values in tags.items():
+        if node not in names:
+            raise ServerConfigError(f"tags names node {node!r}; this cluster's nodes are "
+                                  f"{', '.join(names)}.")
+        if isinstance(values, str) or not isinstance(values, (list, tuple)):
+            raise ServerConfigError(f"tags[{node!r}] is a list of tags like ['az:1'], "
+                                  f"not {values!r}.")
+        for t in values:
+            if not isinstance(t, str) or not t or any(c.isspace() or c in '",[]{}' for c in t):
+                raise ServerConfigError(f"tag {t!r} of {node}: a tag is a non-empty word without "
+                                      "spaces, quotes, commas or brackets, e.g. 'az:1'.")
+        out[node] = tuple(values)
+    return out
+
+
 def _release_cluster(servers: list[LocalServer], tmp: Path | None) -> None:
     _stop_servers(servers, STOP_GRACE_S)
     for srv in servers:
@@ -724,6 +763,7 @@ class LocalCluster:
         user: str | None = None,
         password: str | None = None,
         token: str | None = None,
+        tags: Mapping[str, Sequence[str]] | None = None,
     ):
         size = _cluster_size(size)
         _check_auth(host, user=user, password=password, token=token, nkey=None)
@@ -731,6 +771,7 @@ class LocalCluster:
         self.host = host
         self.route_host = host if is_loopback(host) else "127.0.0.1"
         self.progress = progress
+        self.tags = _cluster_tags(tags, size)
         self._tmp = None if store_dir is not None else Path(tempfile.mkdtemp(prefix="jslab-c-"))
         self.store_dir = Path(store_dir) if store_dir is not None else self._tmp
         self.servers: list[LocalServer] = [
@@ -762,6 +803,8 @@ class LocalCluster:
                 f"  listen: {json.dumps(_hostport(self.route_host, port))}\n"
                 f"  routes: [{routes}]\n}}"
             )
+            if self.tags.get(srv.name):
+                srv.config += f"\nserver_tags: {json.dumps(list(self.tags[srv.name]))}"
 
     # -- addressing ---------------------------------------------------------------------------
 
@@ -774,6 +817,13 @@ class LocalCluster:
                 return srv
         names = ", ".join(s.name for s in self.servers)
         raise ValueError(f"no node {node!r} in this cluster; nodes are {names} (or 0-based ints)")
+
+    def name_of(self, url: str) -> str:
+        """The node serving client ``url`` (e.g. ``lab.url``, where the lab is connected)."""
+        for srv in self.servers:
+            if srv.port and srv.url.rsplit(":", 1)[-1] == url.rsplit(":", 1)[-1]:
+                return srv.name
+        raise ValueError(f"no node of this cluster serves {url!r}; nodes: {self.urls}")
 
     @property
     def urls(self) -> list[str]:
@@ -852,6 +902,14 @@ class LocalCluster:
         """SIGKILL one node, as a crash would."""
         self.node(node).kill()
 
+    def freeze(self, node: int | str) -> None:
+        """Cut one node off (SIGSTOP): to the others it is partitioned away. See ``thaw``."""
+        self.node(node).freeze()
+
+    def thaw(self, node: int | str) -> None:
+        """Resume a frozen node; it rejoins and catches up."""
+        self.node(node).thaw()
+
     def close(self) -> None:
         """Stop every node and delete a temp store dir. Safe to call twice."""
         self._closed = True
@@ -878,7 +936,7 @@ class LocalCluster:
         deadline = time.monotonic() + timeout
         seen: set[str] = set()
         while True:
-            up = [s for s in self.servers if s.running]
+            up = [s for s in self.servers if s.running and not s.frozen]
             seen = set()
             for s in up:
                 try:
@@ -897,6 +955,28 @@ class LocalCluster:
                 )
             time.sleep(0.05)
 
+    def stream_copies(self, stream: str, account: str = "$G") -> dict[str, tuple[int, int]]:
+        """Each running node's own copy of ``stream``: name -> (last_seq, messages).
+
+        Asked of every node's monitoring endpoint, so a follower that is catching up shows
+        how far it got (the leader's stream info only says "lag" in RAFT entries).
+        """
+        copies: dict[str, tuple[int, int]] = {}
+        for s in self.servers:
+            if not s.running or s.frozen:
+                continue
+            try:
+                info = s.jsz(accounts=True, streams=True, acc=account)
+            except ServerError:
+                continue
+            for acc in info.get("account_details") or []:
+                for st in acc.get("stream_detail") or []:
+                    if st.get("name") == stream:
+                        state = st.get("state") or {}
+                        copies[s.name] = (int(state.get("last_seq", 0)),
+                                          int(state.get("messages", 0)))
+        return copies
+
     def stream_leader(self, stream: str, account: str = "$G") -> str | None:
         """Name of the node leading ``stream`` (in ``account``), or None if it has none now.
 
@@ -904,7 +984,7 @@ class LocalCluster:
         a replica list the stream, and every replica names the leader in ``cluster.leader``.
         """
         for s in self.servers:
-            if not s.running:
+            if not s.running or s.frozen:
                 continue
             try:
                 info = s.jsz(accounts=True, streams=True, acc=account)

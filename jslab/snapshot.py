@@ -21,6 +21,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
+from .replicas import Replicas
 from .states import STATES, StateRun, consumer_states
 
 __all__ = ["STATES", "ConsumerSnapshot", "StateRun", "StreamSnapshot"]
@@ -84,6 +85,8 @@ class ConsumerSnapshot:
     kit_delivered: tuple[tuple[int, int], ...] = ()
     given_up: Mapping[int, int] = field(default_factory=dict)
     kit_saw_all: bool = False
+    # Its RAFT group when the consumer is replicated (leader, replicas), from the server.
+    cluster: Replicas | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "filter_subjects", tuple(self.filter_subjects))
@@ -154,6 +157,9 @@ class StreamSnapshot:
     # Subjects of removed sequences that the kit remembers (its own fetches, publishes seen
     # by a diff, earlier snapshots): removed cells keep their subject's colour.
     removed_subjects: Mapping[int, str] = field(default_factory=dict)
+    # The stream's leader and replicas as the server reports them (None outside a cluster
+    # answer); on a LocalCluster each running node's own last seq too.
+    cluster: Replicas | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "subjects", tuple(self.subjects))

@@ -40,6 +40,7 @@ from .style import GAP_EDGE, NEUTRAL, STATE_STYLES, subject_colors
 __all__ = ["CELL_WINDOW", "tape", "tape_compare", "tapes"]
 
 POINTER = "#1f2d3d"
+REPLICA_FACE = "#9fb3c8"  # a server's copy of the stream
 FLOOR = "#1f2d3d"
 TEXT = "#1f2d3d"
 MUTED = "#5f6b76"
@@ -118,12 +119,12 @@ def tape(
     marks = _Marks()
     own = ax is None
     if own:
-        fig, (ax,) = _new_figure([len(snap.consumers)])
+        fig, (ax,) = _new_figure([_rows_below(snap)])
     else:
         fig = ax.figure
     _draw(ax, snap, plan, colors, title if title is not None else _title(snap), marks)
     if own:
-        _layout(fig, [ax], [len(snap.consumers)], _legend_rows(marks) if legend else 0)
+        _layout(fig, [ax], [_rows_below(snap)], _legend_rows(marks) if legend else 0)
     if legend:
         _legend(fig, ax, marks, figure_legend=own)
     return fig
@@ -164,7 +165,7 @@ def tapes(
         # The same drawing on every panel, or the eye compares styles instead of positions.
         plans = [_Plan(p.lo, p.hi, "bands" if p.mode != "empty" else p.mode) for p in plans]
     colors = _colors(_subjects_in(snaps, plans), color_key)
-    counts = [len(s.consumers) for s in snaps]
+    counts = [_rows_below(s) for s in snaps]
     fig, axes = _new_figure(counts)
     marks = _Marks()
     names = titles if titles is not None else [None] * len(snaps)
@@ -320,7 +321,8 @@ def _legend_rows(marks: _Marks) -> int:
 def _draw(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str], title: str,
           marks: _Marks) -> None:
     ax.set_facecolor("white")
-    n_rows = 1 + len(snap.consumers)
+    copies = _replica_rows(snap)
+    n_rows = 1 + len(copies) + len(snap.consumers)
     ax.set_xlim(plan.lo - 0.5, plan.hi + 0.5)
     ax.set_ylim(n_rows - 0.5, -0.55)
     for side in ("top", "right", "left"):
@@ -344,9 +346,14 @@ def _draw(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str], titl
     removed = _removed_count(snap, plan.lo, plan.hi) if plan.mode != "empty" else 0
     if removed:
         stream_note += f" · {formatting.count(removed)} removed"
+    if snap.cluster is not None and snap.cluster.leader:
+        stream_note += f" · leader {snap.cluster.leader}"
     _row_label(ax, label, 0, "stream", stream_note)
 
-    for i, c in enumerate(snap.consumers, start=1):
+    for i, node in enumerate(copies, start=1):
+        _replica_row(ax, label, snap, node, i, plan, marks)
+
+    for i, c in enumerate(snap.consumers, start=1 + len(copies)):
         ax.add_collection(_rects([plan.lo - 0.5], [plan.hi + 0.5], i - CONSUMER_H / 2,
                                  i + CONSUMER_H / 2, facecolor="#f7f8f9", edgecolor="none",
                                  zorder=0))
@@ -361,6 +368,49 @@ def _draw(ax, snap: StreamSnapshot, plan: _Plan, colors: Mapping[str, str], titl
         detail = " · ".join(parts)
         _row_label(ax, label, i, c.name + ("  [paused]" if c.paused else ""), detail,
                    paused=c.paused)
+
+
+def _rows_below(snap: StreamSnapshot) -> int:
+    """Rows under the stream row: one per replica of a replicated stream, one per consumer."""
+    return len(_replica_rows(snap)) + len(snap.consumers)
+
+
+def _replica_rows(snap: StreamSnapshot) -> tuple:
+    group = snap.cluster
+    return group.nodes if group is not None and group.replicated else ()
+
+
+def _replica_row(ax, label, snap: StreamSnapshot, node, y: int, plan: _Plan,
+                 marks: _Marks) -> None:
+    """How far one server's copy reaches: solid up to its last seq, hatched where it has yet
+    to catch up; a node whose copy nobody could read says why instead."""
+    h = CONSUMER_H * 0.55
+    lo, hi = plan.lo, plan.hi
+    last = node.last_seq if node.last_seq is not None else (
+        snap.last_seq if node.leader or (node.current and not node.offline) else None)
+    if last is not None and plan.mode != "empty":
+        have = min(last, hi)
+        if have >= lo:
+            ax.add_collection(_rects([lo - 0.5], [have + 0.5], y - h / 2, y + h / 2,
+                                     facecolor=REPLICA_FACE, edgecolor="none", zorder=2))
+            marks.add("mark:replica", _swatch(REPLICA_FACE, REPLICA_FACE),
+                      "this server's copy holds it")
+        if last < snap.last_seq and last < hi:
+            a = max(last + 1, lo)
+            ax.add_collection(_rects([a - 0.5], [hi + 0.5], y - h / 2, y + h / 2,
+                                     facecolor="white", edgecolor=REPLICA_FACE, hatch="////",
+                                     linewidth=0.6, zorder=2))
+            marks.add("mark:catching-up", _swatch("white", REPLICA_FACE, "////"),
+                      "not replicated to this server yet")
+    elif last is None:
+        why = ("offline: the leader cannot reach it" if node.offline
+               else f"{node.status} (its copy was not read)")
+        ax.text(0.5, y, why, transform=label, ha="center", va="center", fontsize=8,
+                color="#c0392b" if node.offline else MUTED, style="italic")
+    detail = node.status + (f" · lag {node.lag}" if node.lag and not node.leader else "")
+    if node.last_seq is not None and node.messages is not None:
+        detail += f" · {formatting.count(node.messages)} msgs"
+    _row_label(ax, label, y, f"replica {node.name}", detail)
 
 
 def _row_label(ax, transform, y: float, name: str, detail: str, *, paused: bool = False) -> None:
@@ -712,6 +762,8 @@ def _pointer(ax, c: ConsumerSnapshot, y: int, plan: _Plan, marks: _Marks) -> Non
 
 def _title(snap: StreamSnapshot) -> str:
     parts = [snap.name, snap.retention]
+    if snap.num_replicas > 1:
+        parts.append(f"R{snap.num_replicas}")
     set_limits = [f"{k}={v}" for k, v in formatting.limit_items({
         "max_msgs": snap.max_msgs, "max_bytes": snap.max_bytes, "max_age": snap.max_age,
         "max_msgs_per_subject": snap.max_msgs_per_subject, "max_msg_size": snap.max_msg_size,

@@ -147,6 +147,8 @@ def _consumer_lines(snap: StreamSnapshot, c: ConsumerSnapshot) -> list[str]:
     rows.append(("unprocessed", formatting.count(c.num_pending)))
     # pause_until is usually "now + something", so the time itself is left to the HTML title.
     rows.append(("paused", "yes" if c.paused else "no"))
+    if c.cluster is not None:
+        rows.append(("replicas", c.cluster.describe()))
     limits = []
     if c.ack_wait is not None and c.ack_policy != "none":
         limits.append(f"ack_wait={formatting.duration(c.ack_wait)}")
@@ -178,6 +180,8 @@ def render_text(snap: StreamSnapshot, *, width: int = 72) -> str:
     if snap.num_deleted or snap.deleted:
         shown = formatting.seq_ranges(snap.deleted) if snap.deleted else "not listed"
         lines.append(f"  deleted {shown}  ({snap.num_deleted} seqs)")
+    if snap.cluster is not None:
+        lines += _wrap(replicas_words(snap), width, indent="  ", sep=" · ")
 
     counts = sorted(snap.subject_counts.items())
     lines.append(f"Subjects ({len(counts)})")
@@ -215,6 +219,8 @@ def render_summary(snap: StreamSnapshot, *, width: int = 72) -> str:
     n = len(snap.consumers)
     lines = [f"{snap.name} ({subjects}): {where}, {formatting.count(snap.messages)} "
              f"message{'' if snap.messages == 1 else 's'}, {n} consumer{'' if n == 1 else 's'}"]
+    if snap.cluster is not None:
+        lines += _wrap(replicas_words(snap), width, indent="  ", sep=" · ")
     lines += [line for line in tape_lines(snap, width=width)[1:]]
     name_w = min(max((len(c.name) for c in snap.consumers), default=0), 16)
     for c in snap.consumers:
@@ -224,6 +230,13 @@ def render_summary(snap: StreamSnapshot, *, width: int = 72) -> str:
             f"{c.delivered_stream_seq}, ack pending {c.num_ack_pending}, redelivered "
             f"{c.num_redelivered}, unprocessed {c.num_pending}")
     return "\n".join(lines)
+
+
+def replicas_words(snap: StreamSnapshot) -> list[str]:
+    """``R3 in cluster c1``, ``leader n2``, then each other replica with its numbers."""
+    group = snap.cluster
+    head = f"R{snap.num_replicas}" + (f" in cluster {group.cluster}" if group.cluster else "")
+    return [head, *group.describe(snap.last_seq).split(" · ")]
 
 
 def _wrap(words: list[str], width: int, *, indent: str, sep: str = "  ") -> list[str]:
