@@ -98,7 +98,7 @@ class Plan:
 #: About 60 s in all on a quiet machine.
 FULL = Plan()
 #: About 10 s in all.
-QUICK = Plan(messages=4_000, sync_messages=1_000, seconds=0.35, size_bytes=8 * 2**20,
+QUICK = Plan(messages=10_000, sync_messages=2_000, seconds=0.4, size_bytes=16 * 2**20,
              chunk=1_000)
 
 
@@ -430,7 +430,7 @@ class _Run:
     def message_size(self, size: int) -> None:
         name, subject = self.stream("size")
         try:
-            n = max(4, min(self.plan.messages, self.plan.size_bytes // size))
+            n = max(1, min(self.plan.messages, self.plan.size_bytes // size))
             chunk = max(1, min(self.plan.chunk, (4 * 2**20) // size))
             sent, dt = self.pipelined(subject, b"x" * size, n, chunk)
             self.row("message size", _size(size), sent, dt, payload=size)
@@ -654,7 +654,7 @@ def plot(df: Any):
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
     (a_pub, a_store, a_size), (a_fetch, a_map, a_rep) = axes
 
-    def bars(ax: Any, scenario: str, title: str, colors: Sequence[str]) -> None:
+    def bars(ax: Any, scenario: Any, title: str, colors: Sequence[str], log: bool = True) -> None:
         part = df[(df["scenario"].isin([scenario] if isinstance(scenario, str) else scenario))
                   & (df["messages"] > 0)]
         ax.set_title(title)
@@ -667,15 +667,17 @@ def plot(df: Any):
         ax.barh(range(len(part)), part["msgs/s"], color=list(colors)[:len(part)])
         ax.set_yticks(range(len(part)), labels, fontsize=8)
         ax.invert_yaxis()
-        ax.set_xscale("log")
-        ax.set_xlabel("messages per second (log)")
+        if log:
+            ax.set_xscale("log")
+        ax.set_xlabel("messages per second" + (" (log)" if log else ""))
         for y, v in enumerate(part["msgs/s"]):
             ax.text(v, y, f" {v:,.0f}", va="center", fontsize=8)
 
     kit, raw = "#4c72b0", "#a1c9f4"
     bars(a_pub, ["round trip", "publish sync", "publish pipelined", "publish core"],
          "publish modes (kit dark, raw nats-py light)", [kit, raw] * 4)
-    bars(a_store, "storage", "pipelined publish: memory vs file", ["#55a868", "#c44e52"])
+    bars(a_store, "storage", "pipelined publish: memory vs file", ["#55a868", "#c44e52"],
+         log=False)
 
     size = df[(df["scenario"] == "message size") & (df["messages"] > 0)]
     a_size.set_title("message size: messages/s vs MB/s")
@@ -695,9 +697,9 @@ def plot(df: Any):
     if len(fetch):
         a_fetch.plot(fetch["parameter"].astype(int), fetch["msgs/s"], "o-", color=kit)
         a_fetch.set_xscale("log")
-        a_fetch.set_yscale("log")
+        a_fetch.set_ylim(bottom=0)
         a_fetch.set_xlabel("batch (messages per fetch, log)")
-        a_fetch.set_ylabel("messages per second (log)")
+        a_fetch.set_ylabel("messages per second")
     mp = df[(df["scenario"] == "max_ack_pending") & (df["messages"] > 0)]
     a_map.set_title("max_ack_pending with slow workers")
     if len(mp):
@@ -711,7 +713,7 @@ def plot(df: Any):
         a_map.set_xlabel(f"max_ack_pending ({mp['note'].iloc[0].split(';')[0]})")
         a_map.set_ylabel("messages per second")
         a_map.set_ylim(bottom=0)
-        a_map.legend(fontsize=8, loc="lower right")
+        a_map.legend(fontsize=8, loc="upper left")
     rep = df[df["scenario"] == "replicas"]
     if len(rep) and (rep["messages"] > 0).any():
         bars(a_rep, "replicas", "replicas: R1 vs R3", [kit, kit, "#8172b3", "#8172b3"])

@@ -314,6 +314,83 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_url(text: str) -> str:
+    from .server import is_loopback
+
+    for one in text.split(","):
+        host = urllib.parse.urlsplit(one if "://" in one else f"nats://{one}").hostname
+        if not host:
+            raise argparse.ArgumentTypeError(f"takes a server URL like nats://127.0.0.1:4222, "
+                                             f"not {text!r}")
+        if not is_loopback(host):
+            raise argparse.ArgumentTypeError(
+                f"measures a server on this machine only, and {host} is not loopback "
+                "(127.0.0.1, ::1, localhost): over a network it would measure the network")
+    return text
+
+
+def _out_file(suffixes: tuple[str, ...]):
+    """An argparse type: a file to write, with one of ``suffixes``, in a folder that exists."""
+
+    def parse(text: str) -> Path:
+        path = Path(text).expanduser()
+        if path.suffix.lower() not in suffixes:
+            raise argparse.ArgumentTypeError(f"takes a file name ending in "
+                                             f"{' or '.join(suffixes)}, not {text!r}")
+        if not path.parent.is_dir():
+            raise argparse.ArgumentTypeError(f"folder {str(path.parent)!r} does not exist")
+        if path.is_dir():
+            raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+        return path
+
+    return parse
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+    from .errors import JslabError
+    from .lab import Lab
+    from .server import LocalCluster, LocalServer, ServerError
+
+    if args.url and args.cluster:
+        print("jslab bench: error: --cluster starts bundled nodes, --url measures an existing "
+              "server: give one of them", file=sys.stderr)
+        return 2
+    plan = bench.QUICK if args.quick else bench.FULL
+    progress = bench.TextProgress(sys.stderr)
+    srv = None
+    try:
+        if args.url:
+            lab = Lab(args.url)
+        else:
+            srv = LocalCluster(args.cluster) if args.cluster else LocalServer()
+            srv.start()
+            lab = Lab(srv.url, server=srv)
+    except (JslabError, ServerError) as e:
+        if srv is not None:
+            srv.close()
+        print(f"jslab bench: error: {e}", file=sys.stderr)
+        return 1
+    nodes = f"{args.cluster} bundled nodes" if args.cluster else "a bundled server"
+    print(f"jslab bench: nats-server {lab.server_version}, {args.url or nodes}, "
+          f"{'quick (~10 s)' if args.quick else 'full (~60 s)'}", flush=True)
+    try:
+        df = bench.run(lab, args.scenario, plan=plan, progress=progress)
+    except JslabError as e:
+        print(f"jslab bench: error: {e}", file=sys.stderr)
+        return 1
+    finally:
+        lab.close()
+    print(bench.report(df), flush=True)
+    if args.csv:
+        df.to_csv(args.csv, index=False)
+        print(f"results written to {args.csv}")
+    if args.plot:
+        bench.plot(df).savefig(args.plot, dpi=100)
+        print(f"plots written to {args.plot}")
+    return 130 if df.attrs.get("interrupted") else 0
+
+
 def doctor(out=print) -> list[str]:
     """Check the installation; returns the problems found (empty when all is well)."""
     problems: list[str] = []
@@ -484,6 +561,31 @@ def _parser() -> argparse.ArgumentParser:
                           "store goes to store/ beside it. A --host other than loopback is "
                           "refused unless the file makes clients log in")
     srv.set_defaults(func=cmd_server)
+
+    bn = sub.add_parser(
+        "bench", help="measure publish, storage, message sizes, fetch batches on this machine",
+        formatter_class=fmt,
+        epilog="examples:\n  jslab bench --quick\n  jslab bench --plot bench.png --csv bench.csv\n"
+               "  jslab bench --cluster 3              # adds R1 vs R3\n"
+               "  jslab bench --url nats://127.0.0.1:4222 --scenario 'publish sync'",
+    )
+    bn.add_argument("--quick", action="store_true",
+                    help="a short run (about 10 s) instead of the full one (about 60 s)")
+    bn.add_argument("--url", type=_bench_url, metavar="URL",
+                    help="an existing server on this machine (loopback only; default: start a "
+                         "bundled one)")
+    bn.add_argument("--cluster", type=_cluster_size, metavar="N",
+                    help="start N bundled nodes (3 adds R1 vs R3); not with --url")
+    bn.add_argument("--scenario", action="append", metavar="NAME",
+                    choices=["round trip", "publish sync", "publish pipelined", "publish core",
+                             "storage", "message size", "fetch batch", "max_ack_pending",
+                             "replicas"],
+                    help="run only this scenario (repeatable; default: all)")
+    bn.add_argument("--csv", type=_out_file((".csv",)), metavar="FILE",
+                    help="write the results table to FILE.csv")
+    bn.add_argument("--plot", type=_out_file((".png", ".svg", ".pdf")), metavar="FILE",
+                    help="write the plots to FILE.png (or .svg, .pdf)")
+    bn.set_defaults(func=cmd_bench)
 
     doc = sub.add_parser("doctor", help="check Python, nats-py, the server binary and a round "
                          "trip", formatter_class=fmt, epilog="example:\n  jslab doctor")
