@@ -737,9 +737,10 @@ def plot_table(df: Any):
     cells = [[r["scenario"], r["parameter"], f"{r['messages']:,}", f"{r['seconds']:.2f}",
               _fmt_num(r["msgs/s"]), _fmt_mb(r["MB/s"]), _fmt_num(r["round trip µs"]),
               r["note"]] for _, r in df.iterrows()]
-    fig, ax = plt.subplots(figsize=(13, 0.3 * len(cells) + 0.6))
+    fig, ax = plt.subplots(figsize=(11, 0.22 * len(cells) + 0.5))
     ax.set_axis_off()
-    table = ax.table(cellText=cells, colLabels=_COLUMNS, loc="center", cellLoc="left")
+    table = ax.table(cellText=cells, colLabels=_COLUMNS, loc="upper center", cellLoc="left",
+                     bbox=[0, 0, 1, 1])
     table.auto_set_font_size(False)
     table.set_fontsize(8)
     table.auto_set_column_width(list(range(len(_COLUMNS))))
