@@ -71,7 +71,9 @@ def start(*, store_dir: str | os.PathLike | None = None, cluster: int | None = N
     else:
         srv = LocalServer(store_dir).start()
     try:
-        lab = Lab(srv.url, server=srv, timeout=timeout)
+        # A cluster's lab connects to n1 first (then n2, ...): the same node on every run.
+        order = {"dont_randomize": True} if cluster is not None else {}
+        lab = Lab(srv.url, server=srv, timeout=timeout, **order)
     except BaseException:
         srv.close()
         raise

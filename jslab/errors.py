@@ -881,9 +881,13 @@ class NoStreamForSubjectError(JetStreamError):
 
     def _hint_parts(self) -> tuple[str, ...]:
         p = self.hint_parts
-        if "subject" in self.context:
-            return (p[0], p[2], p[3])
-        return (p[1], p[2], p[4])
+        parts = (p[0], p[2], p[3]) if "subject" in self.context else (p[1], p[2], p[4])
+        if self.context.get("cluster"):
+            parts += ("In a cluster a stream that has no leader right now (an election after its "
+                      "leader went away, or too few servers up for a quorum) does not answer "
+                      "either: retry in a few seconds, with the same msg_id so that a retry is "
+                      "never stored twice.",)
+        return parts
 
     def _make_hint(self) -> str:
         subject = self.context.get("subject")

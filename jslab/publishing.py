@@ -194,7 +194,7 @@ async def publish_one(session: Session, subject: str, payload: bytes,
     """One JetStream publish: send, wait for the stream's acknowledgement."""
     __tracebackhide__ = True  # keep learners' tracebacks short
     op = f"publish to {subject}"
-    ctx = {"subject": subject}
+    ctx = {"subject": subject, **session.cluster_context}
     try:
         msg = await session.request_msg(
             subject, payload, headers=headers, timeout=timeout, operation=op, context=ctx,
@@ -261,7 +261,7 @@ async def publish_many(session: Session, prepared: list[Prepared],
             return  # a late duplicate answer
         state["last_answer"] = time.monotonic()
         subject = prepared[i][0]
-        ctx = {"subject": subject}
+        ctx = {"subject": subject, **session.cluster_context}
         op = f"publish_many message {i} to {subject}"
         if not msg.data:
             headers = msg.headers or {}
@@ -386,7 +386,7 @@ async def publish_batch(session: Session, prepared: list[Prepared],
     op = "publish_batch"
     for i, (s, d, h) in enumerate(prepared):
         hdrs = {**(h or {}), "Nats-Batch-Id": batch_id, "Nats-Batch-Sequence": str(i + 1)}
-        ctx = {"subject": s}
+        ctx = {"subject": s, **session.cluster_context}
         if i == n - 1:
             hdrs["Nats-Batch-Commit"] = "1"
             msg = await session.request_msg(

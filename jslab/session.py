@@ -410,6 +410,13 @@ class Session:
             await asyncio.wait_for(self.nc.close(), 3)
 
     # ------------------------------------------------------------------ requests
+    @property
+    def cluster_context(self) -> dict[str, Any]:
+        """``{"cluster": name}`` when the connected server is part of a cluster, else {}."""
+        info = getattr(self.nc, "_server_info", None) or {}
+        name = (info.get("cluster") or "") if isinstance(info, dict) else ""
+        return {"cluster": name} if name else {}
+
     def api_subject(self, api: str) -> str:
         """``STREAM.INFO.ORDERS`` -> ``$JS.API.STREAM.INFO.ORDERS`` (with the lab's prefix)."""
         return f"{self.prefix}.{api}"

@@ -40,7 +40,7 @@ from .style import GAP_EDGE, NEUTRAL, STATE_STYLES, subject_colors
 __all__ = ["CELL_WINDOW", "tape", "tape_compare", "tapes"]
 
 POINTER = "#1f2d3d"
-REPLICA_FACE = "#9fb3c8"  # a server's copy of the stream
+REPLICA_FACE = "#6fa99b"  # a server's copy of the stream
 FLOOR = "#1f2d3d"
 TEXT = "#1f2d3d"
 MUTED = "#5f6b76"
