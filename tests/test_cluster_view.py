@@ -93,6 +93,9 @@ def test_snapshot_summary_and_tape_show_the_replicas(lab3):
     labels = [t.get_text() for t in fig.axes[0].texts]
     assert {"replica n1", "replica n2", "replica n3"} <= set(labels)
     assert "VIEW · limits · R3" in fig.axes[0].get_title(loc="left")
+    from jslab.viz.dashboard import _counters_html
+
+    assert "R3 · leader n2 · n1 current · n3 current" in _counters_html(snap)
 
 
 def test_a_stopped_follower_is_offline_then_catches_up_on_the_tape(lab3):

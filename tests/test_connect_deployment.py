@@ -72,5 +72,5 @@ def test_accounts_domain_and_tls(deployment):
 def test_a_wrong_password_over_tls_names_the_cause(deployment):
     srv, ctx = deployment
     url = srv.url.replace("nats://", "tls://")
-    with pytest.raises(JslabError, match="(?i)authoriz"):
+    with pytest.raises(JslabError, match=r"(?i)authoriz"):
         jslab.connect(url, user="alice", password="wrong", tls=ctx, timeout=2)

@@ -331,7 +331,12 @@ def _counters_html(snap) -> str:
         f"{cell(c.delivered_stream_seq)}{cell(c.num_ack_pending)}{cell(c.num_pending)}</tr>"
         for c in snap.consumers
     )
+    replicas = ""
+    if snap.cluster is not None:
+        replicas = (f"<div class='jslab-replicas'>R{snap.num_replicas} · "
+                    f"{html.escape(snap.cluster.describe(snap.last_seq))}</div>")
     return (
+        replicas +
         f"<div><span class='jslab-messages'>messages <b>{snap.messages}</b></span> · "
         f"<span class='jslab-first-seq'>first seq <b>{snap.first_seq}</b></span> · "
         f"<span class='jslab-last-seq'>last seq <b>{snap.last_seq}</b></span></div>"
