@@ -42,9 +42,11 @@ __all__ = [
     "MessageNotFoundError",
     "MessageTTLDisabledError",
     "MessageTooLargeError",
+    "MirrorConfigError",
     "NameContainsPathSeparatorError",
     "NoRespondersError",
     "NoStreamForSubjectError",
+    "NoSuitablePeersError",
     "NotConnectedError",
     "PriorityGroupInvalidError",
     "PriorityPolicyWithoutGroupError",
@@ -614,6 +616,36 @@ class InvalidMessageTTLError(JetStreamError):
         "'never'.",
         "You sent {ttl!r}.",
         "Fix the header value and publish again.",
+    )
+
+
+class NoSuitablePeersError(JetStreamError):
+    """10005: no set of servers qualifies for the stream's (or consumer's) placement."""
+
+    codes = (10005,)
+    default_status = 400
+    default_description = "no suitable peers for placement"
+    hint_parts = (
+        "The cluster has fewer qualifying servers than the replicas asked for: a server "
+        "qualifies when it is up, has every placement tag listed (and the placement cluster), "
+        "and has room within its JetStream limits.",
+        "Ask for fewer replicas, relax the placement tags, or start more servers with those "
+        "tags. Nothing was created.",
+    )
+
+
+class MirrorConfigError(JetStreamError):
+    """A mirror's configuration broke a mirror rule (10031, 10034, 10055, 10150)."""
+
+    codes = (10034, 10031, 10055, 10150)
+    default_status = 400
+    default_description = "invalid mirror configuration"
+    hint_parts = (
+        "A mirror is a read-only copy of one origin stream: it has no subjects of its own and "
+        "no sources, its origin is fixed at creation, and it filters or renames with "
+        "filter_subject or subject_transforms (not both).",
+        "To combine several streams, or to take publishes as well, create a stream with "
+        "sources instead.",
     )
 
 

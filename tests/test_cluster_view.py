@@ -120,6 +120,8 @@ def test_placement_tags_choose_the_servers(lab3):
     with pytest.raises(JslabError) as e:
         lab3.add_stream("AZ1X2", subjects=["az1.>"], num_replicas=2, placement={"tags": ["az:1"]})
     assert e.value.err_code == 10005 and "AZ1X2" not in lab3.stream_names()
+    assert isinstance(e.value, jslab.errors.NoSuitablePeersError)
+    assert "fewer qualifying servers" in e.value.hint
 
 
 def test_a_frozen_leader_is_replaced_and_a_publish_without_leader_says_why(lab3):

@@ -68,6 +68,31 @@ async def s_duplicates_over_max_age(nc, js, p):
     await _stream(nc, p, [p], max_age=1_000_000_000, duplicate_window=2_000_000_000)
 
 
+async def s_mirror_with_subjects(nc, js, p):
+    await _stream(nc, p, [f"{p}.>"])
+    await _api(nc, f"STREAM.CREATE.{p}M", {"name": f"{p}M", "subjects": [f"{p}m"],
+                                            "mirror": {"name": p}})
+
+
+async def s_mirror_with_sources(nc, js, p):
+    await _stream(nc, p, [f"{p}.>"])
+    await _api(nc, f"STREAM.CREATE.{p}M", {"name": f"{p}M", "mirror": {"name": p},
+                                            "sources": [{"name": p}]})
+
+
+async def s_mirror_origin_changed(nc, js, p):
+    await _stream(nc, p, [f"{p}.>"])
+    await _api(nc, f"STREAM.CREATE.{p}M", {"name": f"{p}M", "mirror": {"name": p}})
+    await _api(nc, f"STREAM.UPDATE.{p}M", {"name": f"{p}M", "mirror": {"name": p + "X"}})
+
+
+async def s_mirror_filter_and_transforms(nc, js, p):
+    await _stream(nc, p, [f"{p}.>"])
+    await _api(nc, f"STREAM.CREATE.{p}M", {"name": f"{p}M", "mirror": {
+        "name": p, "filter_subject": f"{p}.a",
+        "subject_transforms": [{"src": f"{p}.>", "dest": "x.>"}]}})
+
+
 async def s_sealed_at_create(nc, js, p):
     await _stream(nc, p, [p], sealed=True)
 
@@ -250,6 +275,10 @@ SCENARIOS = [
     (s_config_overlap_inside, 10052, E.StreamConfigInvalidError),
     (s_duplicates_over_max_age, 10052, E.StreamConfigInvalidError),
     (s_sealed_at_create, 10052, E.StreamConfigInvalidError),
+    (s_mirror_with_subjects, 10034, E.MirrorConfigError),
+    (s_mirror_with_sources, 10031, E.MirrorConfigError),
+    (s_mirror_origin_changed, 10055, E.MirrorConfigError),
+    (s_mirror_filter_and_transforms, 10150, E.MirrorConfigError),
     (s_path_separator, 10128, E.NameContainsPathSeparatorError),
     (s_replicas, 10074, E.ReplicasNotSupportedError),
     (s_invalid_json, 10025, E.InvalidJSONError),
@@ -323,8 +352,9 @@ def test_real_server_error_becomes_the_right_class(nats_server, scenario, code, 
 def test_every_mapped_code_is_triggered_or_known_untriggerable():
     triggered = {code for _, code, _ in SCENARIOS}
     # Not reachable on one bundled server: alternative codes of a class, accounts
-    # without JetStream, and the server-side name checks the kit makes before sending.
-    untriggerable = {10013, 10039, 10076, 10094, 10127, 10160, 10161, 10164}
+    # without JetStream, and the server-side name checks the kit makes before sending. 10005
+    # (no suitable peers) needs a cluster: tests/test_cluster_view.py triggers it.
+    untriggerable = {10005, 10013, 10039, 10076, 10094, 10127, 10160, 10161, 10164}
     assert set(E.mapped_codes()) == triggered | untriggerable
 
 
