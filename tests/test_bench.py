@@ -136,3 +136,11 @@ def test_command_quick_end_to_end(tmp_path):
     assert list(df["scenario"]) == ["publish sync"] * 2 + ["fetch batch"] * 4
     assert (df["msgs/s"] > 0).all()
     assert png.stat().st_size > 10_000
+
+
+def test_repeat_keeps_the_fastest_run(lab):
+    df = bench.run(lab, "publish pipelined", plan=TINY, repeat=2, progress=False)
+    assert list(df["parameter"]) == ["lab.publish_many", "nats-py publish_async"]
+    assert df["note"].str.contains("best of 2").all()
+    with pytest.raises(ValidationError):
+        bench.run(lab, "publish sync", plan=TINY, repeat=0)
