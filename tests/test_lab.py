@@ -546,3 +546,15 @@ def test_opening_a_missing_bucket_says_how_to_create_it(lab):
     with pytest.raises(errors.StreamNotFoundError, match="create_object_store"):
         lab.object_store("nope")
     assert lab.stream_names() == []
+
+
+def test_settings_an_older_server_would_drop_are_refused_first(lab):
+    for setting, feature in (("allow_msg_counter", "counters"), ("allow_atomic", "atomic_batch"),
+                             ("allow_msg_schedules", "msg_schedules")):
+        if lab.supports(feature):
+            assert getattr(lab.add_stream(f"S_{feature}", [f"{feature}.>"],
+                                          **{setting: True}).config, setting) is True
+            continue
+        with pytest.raises(errors.ValidationError, match=f"{setting}: .* needs nats-server"):
+            lab.add_stream(f"S_{feature}", [f"{feature}.>"], **{setting: True})
+        assert f"S_{feature}" not in lab.stream_names()
