@@ -28,7 +28,7 @@ def test_version(capsys):
 def test_every_command_help_has_an_example():
     parser = _parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"lab", "server", "doctor", "workshop", "notebooks"}
+    assert set(sub.choices) == {"lab", "server", "doctor", "workshop", "notebooks", "bench"}
     for name, p in sub.choices.items():
         assert "example" in (p.epilog or ""), f"'jslab {name} --help' has no example"
         assert f"jslab {name}" in p.epilog
