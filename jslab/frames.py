@@ -27,7 +27,13 @@ from typing import Any
 import pandas as pd
 
 from . import formatting, names
-from .errors import JetStreamError, JslabError, MessageNotFoundError, ValidationError
+from .errors import (
+    JetStreamError,
+    JslabError,
+    JslabTimeoutError,
+    MessageNotFoundError,
+    ValidationError,
+)
 from .messages import _JSON_START, decode_payload, parse_header_block
 from .progress import Progress
 from .session import api_error, status_error
@@ -381,11 +387,14 @@ def _read(session, stream: str, cfg: Mapping[str, Any], first: int, last: int, m
         reader = make()
         try:
             expected = session.call(reader.open())
-        except JetStreamError:
-            session.call(reader.close())
+        except (JetStreamError, JslabTimeoutError):
+            with contextlib.suppress(JslabError):
+                session.call(reader.close())
             if i == len(readers) - 1:
                 raise
-            continue  # e.g. the stream's consumer limit is reached: read without one
+            # e.g. the stream's consumer limit is reached, or (in a cluster) the server picked
+            # for the temporary consumer is down and never answers: read without one
+            continue
         if expected is None:
             expected = max(0, min(messages, last - begin + 1))
             if subject:
