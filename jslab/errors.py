@@ -38,6 +38,7 @@ __all__ = [
     "JslabTypeError",
     "MaxConsumersReachedError",
     "MaxDeliverBackoffError",
+    "MaxStreamsReachedError",
     "MessageLimitReachedError",
     "MessageNotFoundError",
     "MessageTTLDisabledError",
@@ -616,6 +617,19 @@ class InvalidMessageTTLError(JetStreamError):
         "'never'.",
         "You sent {ttl!r}.",
         "Fix the header value and publish again.",
+    )
+
+
+class MaxStreamsReachedError(JetStreamError):
+    """10027: the account's JetStream limit on the number of streams is reached."""
+
+    codes = (10027,)
+    default_status = 400
+    default_description = "maximum number of streams reached"
+    hint_parts = (
+        "Your account may hold only so many streams (its JetStream max_streams limit, set by "
+        "whoever runs the server; lab.account_info().limits shows it), and it holds that many.",
+        "Delete a stream you no longer need, or ask the server's operator for a higher limit.",
     )
 
 

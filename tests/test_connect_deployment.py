@@ -64,6 +64,8 @@ def test_accounts_domain_and_tls(deployment):
         with pytest.raises(JslabError) as e:  # the account's limit, from the server
             alice.add_stream("S6", subjects=["s6"])
         assert e.value.err_code == 10027
+        assert isinstance(e.value, jslab.errors.MaxStreamsReachedError)
+        assert "max_streams" in e.value.hint
     finally:
         alice.close()
         bob.close()
