@@ -55,6 +55,13 @@ class StreamInfo(_Short, api.StreamInfo):
 class ConsumerInfo(_Short, api.ConsumerInfo):
     """A consumer's configuration and position (nats-py's ConsumerInfo, short repr)."""
 
+    @classmethod
+    def from_response(cls, resp: dict[str, Any]) -> ConsumerInfo:
+        info = super().from_response(resp)
+        if info.paused is None:  # the server leaves the field out unless it is paused
+            info.paused = False
+        return info
+
     def __repr__(self) -> str:
         c = self.config
         kind = "durable" if c.durable_name else "ephemeral"
