@@ -531,14 +531,49 @@ _CONSUMER_EXTRA: dict[str, Callable[[Any], Any]] = {
                                            why="the most bytes one pull request may ask"),
     "max_expires": lambda v: arguments.duration_ns("max_expires", v, minimum=0.001,
                                                    why="the longest a pull request may wait"),
+    # Priority groups (nats-server 2.11+): pulls name a group; the policy decides who is served.
+    "priority_groups": lambda v: _priority_groups(v),
+    "priority_policy": lambda v: _choice("priority_policy", v, PRIORITY_POLICIES),
+    "priority_timeout": lambda v: arguments.duration_ns(
+        "priority_timeout", v, minimum=0.001,
+        why="how long a pinned client may stay silent before another one is pinned"),
 }
+
+#: The priority policies: overflow (served when the backlog is long enough), pinned_client
+#: (one client at a time), prioritized (2.12+: the lowest priority number first).
+PRIORITY_POLICIES = ("overflow", "pinned_client", "prioritized")
+_GROUP_RE = re.compile(r"^[A-Za-z0-9_=/-]{1,16}$")
+
+
+def check_group_name(name: Any, what: str = "group") -> str:
+    """A priority group's name: 1-16 characters of letters, digits, -, _, /, =."""
+    if not isinstance(name, str) or not _GROUP_RE.match(name):
+        raise ValidationError(
+            f"{what} {name!r} is not a priority group name: the server takes 1 to 16 letters, "
+            "digits, '-', '_', '/' or '=', e.g. 'jobs'.")
+    return name
+
+
+def _priority_groups(value: Any) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, (list, tuple)) or len(value) != 1:
+        raise ValidationError(
+            f"priority_groups={value!r}: give a list with one group name, e.g. ['jobs'] (the "
+            "server takes exactly one group per consumer).")
+    return [check_group_name(value[0], "priority_groups entry")]
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ValidationError(f"{name}={value!r}: choose one of {', '.join(choices)}.")
+    return value
 
 
 def consumer_config(
     stream: str, durable: str | None = None, name: str | None = None, **kwargs: Any
 ) -> api.ConsumerConfig:
     """Build and check a ``ConsumerConfig`` for ``stream``; ``.extra`` holds the server-only
-    pull limits (max_batch, max_bytes, max_expires) to merge into the request."""
+    pull limits (max_batch, max_bytes, max_expires) and priority-group settings
+    (priority_groups, priority_policy, priority_timeout) to merge into the request."""
     check_stream_name(stream)
     if "durable_name" in kwargs:
         durable = durable or kwargs.pop("durable_name")
@@ -579,6 +614,11 @@ def consumer_config(
             "filter_subjects", fss, lambda label, s: check_filter_subject(s, what=label),
             "['orders.eu.>', 'orders.us.>']",
         )
+    if ("priority_policy" in extra) != ("priority_groups" in extra):
+        raise ValidationError(
+            "priority_groups and priority_policy go together: name the group pulls must give "
+            "(priority_groups=['jobs']) and how it shares out messages (priority_policy="
+            "'overflow', 'pinned_client' or 'prioritized').")
     config = api.ConsumerConfig(**{k: v for k, v in cfg.items() if v is not None})
     config.extra = extra  # type: ignore[attr-defined]
     return config

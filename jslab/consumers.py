@@ -27,8 +27,12 @@ async def create(session: Session, stream: str, cfg: api.ConsumerConfig, action:
                  operation: str) -> ConsumerInfo:
     """CONSUMER.CREATE with ``action`` "create" (refused if it exists with another config),
     "update" (refused if it does not exist) or None (create or update)."""
-    req: dict[str, Any] = {"stream_name": stream,
-                           "config": {**cfg.as_dict(), **getattr(cfg, "extra", {})}}
+    extra = getattr(cfg, "extra", {})
+    if extra.get("priority_policy") == "prioritized" and (session.version or (0,)) < (2, 12):
+        raise ValidationError(
+            f"priority_policy='prioritized' needs nats-server 2.12 or newer; this server is "
+            f"{session.version_str}. Use 'overflow' or 'pinned_client', or a newer server.")
+    req: dict[str, Any] = {"stream_name": stream, "config": {**cfg.as_dict(), **extra}}
     if action:
         req["action"] = action
     name = f"CONSUMER.CREATE.{stream}.{cfg.name}" if cfg.name else f"CONSUMER.CREATE.{stream}"
@@ -75,7 +79,8 @@ async def updated(session: Session, stream: str, name: str,
                           **{k: v for k, v in merged.items() if v is not None})
     cfg.name = name
     # Server-only limits the learner did not change stay as they are (already in ns).
-    kept = {k: raw[k] for k in ("max_batch", "max_bytes", "max_expires") if raw.get(k)}
+    kept = {k: raw[k] for k in ("max_batch", "max_bytes", "max_expires", "priority_groups",
+                                "priority_policy", "priority_timeout") if raw.get(k)}
     cfg.extra = {**kept, **cfg.extra}  # type: ignore[attr-defined]
     return await create(session, stream, cfg, "update", f"update consumer {name} on {stream}")
 

@@ -377,7 +377,8 @@ class Deliveries:
 
     # ------------------------------------------------------------------ fetching
     async def fetch(self, stream: str, consumer: str, batch: int, wait: float,
-                    max_bytes: int | None, ack: str | None = None) -> list[Any]:
+                    max_bytes: int | None, ack: str | None = None,
+                    priority: dict[str, Any] | None = None) -> list[Any]:
         """Pull up to ``batch`` deliveries (raw nats-py messages); ``ack`` answers them at once."""
         __tracebackhide__ = True  # keep learners' tracebacks short
         from .messages import JsMessage
@@ -394,7 +395,7 @@ class Deliveries:
         if first:
             await self._learn_start(stream, consumer)
         try:
-            raw = await s.guard(fetcher.fetch(batch, wait, max_bytes), op, ctx)
+            raw = await s.guard(fetcher.fetch(batch, wait, max_bytes, priority), op, ctx)
         except JetStreamError as e:
             if e.err_code == 10014:
                 # Say precisely whether the stream or the consumer is missing.

@@ -22,6 +22,8 @@ FEATURES: dict[str, tuple[tuple[int, int, int], str]] = {
     "counters": ((2, 12, 0), "distributed counters (allow_msg_counter)"),
     "atomic_batch": ((2, 12, 0), "atomic batch publish (allow_atomic)"),
     "msg_schedules": ((2, 12, 0), "message schedules (allow_msg_schedules)"),
+    "prioritized_policy": ((2, 12, 0), "the prioritized priority policy (pull priority 0-9)"),
+    "consumer_reset": ((2, 14, 0), "resetting a consumer to a sequence (CONSUMER.RESET)"),
     # 2.11.x and 2.12.0-2.12.4 refuse filter_subjects that share any subject (10138); from
     # 2.12.5 only a filter inside another (or a repeated one) is refused.
     "overlapping_filter_subjects": (

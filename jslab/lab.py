@@ -22,7 +22,7 @@ from typing import Any
 
 from nats.js import api
 
-from . import arguments, consumers, names, publishing, replicas, streams, timelines
+from . import arguments, consumers, names, publishing, pull, replicas, streams, timelines
 from ._loop import EventLoopThread
 from .aio import AsyncLab
 from .config import consumer_config, stream_config
@@ -509,7 +509,9 @@ class Lab:
 
     # ------------------------------------------------------------------ pulling
     def fetch(self, stream: str, consumer: str, batch: int = 1, *, wait: float = 1.0,
-              max_bytes: int | None = None) -> Batch:
+              max_bytes: int | None = None, group: str | None = None,
+              min_pending: int | None = None, min_ack_pending: int | None = None,
+              priority: int | None = None) -> Batch:
         """Pull up to ``batch`` messages from a pull consumer.
 
         The kit's own rule, not the server's: it returns what is available now, and waits up
@@ -518,8 +520,14 @@ class Lab:
 
             >>> batch = lab.fetch("ORDERS", "shipping", 10)
             >>> for msg in batch: msg.ack()
+
+        On a consumer with priority groups (2.11+) every pull names its ``group``; with the
+        overflow policy ``min_pending``/``min_ack_pending`` make this pull wait until the
+        backlog is that long; with the prioritized policy (2.12+) the lowest ``priority``
+        (0-9) is served first. A pinned client's pin id is kept and sent by the lab.
         """
-        return self._fetch(stream, consumer, batch, wait, max_bytes, None)
+        wanted = pull.priority_request(self._require, group, min_pending, min_ack_pending, priority)
+        return self._fetch(stream, consumer, batch, wait, max_bytes, None, wanted)
 
     def fetch_and_ack(self, stream: str, consumer: str, batch: int = 100, *,
                       wait: float = 1.0, sync: bool = False) -> Batch:
@@ -531,7 +539,7 @@ class Lab:
         return self._fetch(stream, consumer, batch, wait, None, "ack_sync" if sync else "ack")
 
     def _fetch(self, stream: str, consumer: str, batch: int, wait: float,
-               max_bytes: int | None, ack: str | None) -> Batch:
+               max_bytes: int | None, ack: str | None, priority: dict | None = None) -> Batch:
         __tracebackhide__ = True  # keep learners' tracebacks short
         self._open(stream=stream, consumer=consumer)
         batch = arguments.count("batch", batch, minimum=1, maximum=1_000_000)
@@ -539,7 +547,7 @@ class Lab:
         if max_bytes is not None:
             max_bytes = arguments.count("max_bytes", max_bytes, minimum=1)
         msgs = self._run(self.session.deliveries.fetch(stream, consumer, batch, wait, max_bytes,
-                                                       ack), wait + self.timeout + 5)
+                                                       ack, priority), wait + self.timeout + 5)
         return Batch(msgs, stream=stream, consumer=consumer, status=msgs.status)
 
     def consume(self, stream: str, consumer: str, handler: Callable[[Any], Any], *,

@@ -13,7 +13,7 @@ import json
 import time
 from typing import Any
 
-from .errors import ConsumerNotFoundError, JetStreamError, NotConnectedError
+from .errors import ConsumerNotFoundError, JetStreamError, NotConnectedError, ValidationError
 
 __all__ = ["PullFetcher", "Pulled"]
 
@@ -46,6 +46,7 @@ class PullFetcher:
         self._idle: list[tuple[str, Any]] = []
         self._all: list[Any] = []
         self._counter = 0
+        self.pins: dict[str, str] = {}  # priority group -> the pin id this client was given
 
     async def _take_sub(self) -> tuple[str, Any]:
         if self._idle:
@@ -55,17 +56,24 @@ class PullFetcher:
         self._all.append(sub)
         return inbox, sub
 
-    async def fetch(self, batch: int, wait: float, max_bytes: int | None = None) -> Pulled:
-        """Up to ``batch`` messages: what is there now, or wait up to ``wait`` s for the first."""
+    async def fetch(self, batch: int, wait: float, max_bytes: int | None = None,
+                    priority: dict[str, Any] | None = None) -> Pulled:
+        """Up to ``batch`` messages: what is there now, or wait up to ``wait`` s for the first.
+
+        ``priority`` names the priority group (``group``) and its conditions (``min_pending``,
+        ``min_ack_pending``, ``priority``). A pinned client's pin id is kept per group and sent
+        with every later pull, as the server asks; a 423 (the pin went to another client)
+        forgets it and ends the batch.
+        """
         __tracebackhide__ = True  # keep learners' tracebacks short
         inbox, sub = await self._take_sub()
         try:
-            return await self._fetch(inbox, sub, batch, wait, max_bytes)
+            return await self._fetch(inbox, sub, batch, wait, max_bytes, priority)
         finally:
             self._idle.append((inbox, sub))
 
     async def _fetch(self, inbox: str, sub: Any, batch: int, wait: float,
-                     max_bytes: int | None) -> Pulled:
+                     max_bytes: int | None, priority: dict[str, Any] | None) -> Pulled:
         __tracebackhide__ = True  # keep learners' tracebacks short
         self._counter += 1
         reply = f"{inbox}.{self._counter}"
@@ -74,6 +82,11 @@ class PullFetcher:
             req["expires"] = int(wait * 1e9)
         if max_bytes:
             req["max_bytes"] = max_bytes
+        group = (priority or {}).get("group")
+        if priority:
+            req.update(priority)
+            if group in self.pins:
+                req["id"] = self.pins[group]
         if not self.nc.is_connected:
             raise NotConnectedError()
         await self.nc.publish(self._next_subject, json.dumps(req).encode(), reply=reply)
@@ -91,12 +104,19 @@ class PullFetcher:
                 break
             status = msg.headers.get("Status") if msg.headers and not msg.data else None
             if status is None:
+                pin = msg.headers.get("Nats-Pin-Id") if msg.headers else None
+                if pin and group:
+                    self.pins[group] = pin
                 msgs.append(msg)
                 continue
             if msg.subject != reply:
                 continue  # the end of an earlier request that we stopped waiting for
             description = (msg.headers.get("Description") or "").strip()
             if status in _END:
+                msgs.status = f"{status} {description}".strip()
+                break
+            if status == "423":  # the group's pin is another client's (or was reset)
+                self.pins.pop(group, None)
                 msgs.status = f"{status} {description}".strip()
                 break
             if status == "100":  # idle heartbeat
@@ -141,3 +161,34 @@ _HINTS = {
         "deliver_subject) for fetching."
     ),
 }
+
+
+def priority_request(require: Any, group: str | None, min_pending: int | None,
+                     min_ack_pending: int | None, priority: int | None) -> dict[str, Any] | None:
+    """The priority-group part of a pull request, checked (None when no group is named).
+
+    ``require(feature)`` raises when the server lacks a feature (the lab's check).
+    """
+    from . import arguments
+    from .config import check_group_name
+
+    given = {"min_pending": min_pending, "min_ack_pending": min_ack_pending,
+             "priority": priority}
+    if group is None:
+        named = [k for k, v in given.items() if v is not None]
+        if named:
+            raise ValidationError(
+                f"{', '.join(named)} only mean something in a priority group: name the "
+                "consumer's group with group='...'.")
+        return None
+    request: dict[str, Any] = {"group": check_group_name(group)}
+    require("priority_groups")
+    for key in ("min_pending", "min_ack_pending"):
+        if given[key] is not None:
+            request[key] = arguments.count(key, given[key], minimum=1,
+                                           why="the backlog this pull waits for")
+    if priority is not None:
+        require("prioritized_policy")
+        request["priority"] = arguments.count("priority", priority, minimum=0, maximum=9,
+                                              why="0 is served first")
+    return request
