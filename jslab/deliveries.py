@@ -20,6 +20,7 @@ import contextlib
 import datetime as _dt
 import json
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -39,6 +40,8 @@ EVENTS_PER_CONSUMER = 100_000
 RANGES_KEPT = 10_000
 #: Fast-path deliveries kept unrecorded at most (then recorded at once): bounds the memory.
 LATER_KEPT = 50_000
+#: How long after an acknowledged publish a picture waits before reading consumers' counts.
+PUBLISH_SETTLE_S = 0.01
 #: Subjects of recent sequences remembered per stream (removed cells keep their colour).
 SUBJECTS_KEPT = 20_000
 
@@ -358,10 +361,16 @@ class Deliveries:
     async def settle(self) -> None:
         """Wait until the server has processed every plain ack sent so far.
 
+        Also waits until ``PUBLISH_SETTLE_S`` has passed since the last acknowledged publish.
         The server handles a consumer's acks in order, on its own queue, after they arrive: a
         flush is not enough under load. Acking the last acked message again as a request
         returns once everything before it was processed (a repeated ack changes nothing).
         """
+        # A stream tells its consumers of a new message on their own goroutines, just after
+        # acknowledging it: read a moment later, every consumer's count includes it.
+        since = time.monotonic() - self._session.last_stored
+        if since < PUBLISH_SETTLE_S:
+            await asyncio.sleep(PUBLISH_SETTLE_S - since)
         with self._lock:
             if not self._unsettled:
                 return

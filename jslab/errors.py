@@ -33,6 +33,7 @@ __all__ = [
     "InvalidMessageTTLError",
     "JetStreamError",
     "JetStreamNotEnabledError",
+    "JetStreamUnavailableError",
     "JslabError",
     "JslabTimeoutError",
     "JslabTypeError",
@@ -630,6 +631,19 @@ class MaxStreamsReachedError(JetStreamError):
         "Your account may hold only so many streams (its JetStream max_streams limit, set by "
         "whoever runs the server; lab.account_info().limits shows it), and it holds that many.",
         "Delete a stream you no longer need, or ask the server's operator for a higher limit.",
+    )
+
+
+class JetStreamUnavailableError(JetStreamError):
+    """10008: the server's JetStream cannot answer right now (a cluster electing a leader)."""
+
+    codes = (10008,)
+    default_status = 503
+    default_description = "JetStream system temporarily unavailable"
+    hint_parts = (
+        "The server you reached cannot answer for JetStream at this moment: in a cluster this "
+        "happens while a leader is being elected or a server is rejoining.",
+        "Try again in a second or two; nothing was changed.",
     )
 
 

@@ -210,6 +210,7 @@ async def publish_one(session: Session, subject: str, payload: bytes,
         session.published(subject, e)
         raise
     session.published(subject, ack)
+    session.note_stored()
     return ack
 
 
@@ -320,6 +321,8 @@ async def publish_many(session: Session, prepared: list[Prepared],
     if bar is not None:
         bar.update(state["answered"])
     stored = {i: seqs[i] for i in range(sent) if seqs[i]}
+    if stored:
+        session.note_stored()
     if session.on_publish:  # only when someone listens (a lab.diff block)
         dup = set(duplicates)
         for i in range(sent):
@@ -393,7 +396,9 @@ async def publish_batch(session: Session, prepared: list[Prepared],
                 s, d, headers=hdrs, timeout=timeout, operation=f"{op} commit", context=ctx,
                 no_responders=lambda s=s: NoStreamForSubjectError(operation=op,
                                                                   context={"subject": s}))
-            return _pub_ack(msg, f"{op} commit (message {i})", ctx)
+            ack = _pub_ack(msg, f"{op} commit (message {i})", ctx)
+            session.note_stored()
+            return ack
         if i == 0:
             msg = await session.request_msg(
                 s, d, headers=hdrs, timeout=timeout, operation=f"{op} message 0", context=ctx,

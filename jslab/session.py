@@ -216,6 +216,7 @@ class Session:
         self.events_cb: Callable[[str], None] = lambda _text: None
         # Told how each JetStream publish ended: cb(subject, the PubAck or the refusing error).
         self.on_publish: list[Callable[[str, Any], None]] = []
+        self.last_stored = 0.0  # monotonic time of the last acknowledged publish
         self._closed = False
         self._inflight: set[asyncio.Task] = set()
         self._inflight_lock = threading.Lock()
@@ -536,6 +537,10 @@ class Session:
         finally:
             with contextlib.suppress(Exception):
                 await sub.unsubscribe()
+
+    def note_stored(self) -> None:
+        """A publish was just acknowledged (see ``Deliveries.settle``)."""
+        self.last_stored = time.monotonic()
 
     def published(self, subject: str, outcome: Any) -> None:
         """Tell the ``on_publish`` callbacks how one publish ended (their errors are ignored)."""

@@ -65,11 +65,20 @@ def _lead(lab, stream, node, timeout=15.0):
 
 
 def _wait(predicate, timeout=15.0):
+    """The predicate's first true value; reads that fail meanwhile (a cluster electing a
+    leader answers 10008 "temporarily unavailable", or nothing) are tried again."""
     deadline = time.monotonic() + timeout
-    while not (value := predicate()):
-        assert time.monotonic() < deadline, "condition not reached in time"
+    while True:
+        try:
+            value = predicate()
+        except JslabError as e:
+            value, last = None, e
+        else:
+            last = None
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"condition not reached in time (last error: {last})"
         time.sleep(0.1)
-    return value
 
 
 def test_the_lab_connects_to_n1_and_knows_its_node(lab3):

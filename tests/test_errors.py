@@ -355,7 +355,8 @@ def test_every_mapped_code_is_triggered_or_known_untriggerable():
     # without JetStream, and the server-side name checks the kit makes before sending. 10005
     # (no suitable peers) needs a cluster: tests/test_cluster_view.py triggers it; 10027 (max
     # streams) an account with limits: tests/test_connect_deployment.py triggers it.
-    untriggerable = {10005, 10027, 10013, 10039, 10076, 10094, 10127, 10160, 10161, 10164}
+    # 10008 (temporarily unavailable) comes from a cluster in the middle of an election.
+    untriggerable = {10005, 10008, 10027, 10013, 10039, 10076, 10094, 10127, 10160, 10161, 10164}
     assert set(E.mapped_codes()) == triggered | untriggerable
 
 
