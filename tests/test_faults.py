@@ -211,7 +211,8 @@ def test_sigkill_during_a_fetch_ack_loop_loses_nothing(file_server):
 
     raw = [e for _, e in failures if not isinstance(e, errors.JslabError)]
     assert not raw, f"raw errors escaped: {raw!r}"
-    late = [e for when, e in failures if when > restarted_at + 2]
+    # A call begun in the first 2 s after the restart may still end in its own 2 s timeout.
+    late = [e for when, e in failures if when > restarted_at + 2 + 2.5]
     assert not late, f"fetch/ack still failing after the restart: {late[:3]!r}"
     missing = set(range(1, total + 1)) - set(processed)
     assert not missing, f"{len(missing)} messages never processed, e.g. {sorted(missing)[:10]}"
