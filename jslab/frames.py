@@ -414,8 +414,9 @@ def _read(session, stream: str, cfg: Mapping[str, Any], first: int, last: int, m
             if not session.closed:
                 with contextlib.suppress(JslabError):
                     session.call(reader.close())
-        if limit is None and start is None and i < len(readers) - 1 and len(rows) < (
-                count_matching() if subject else messages):
+        replicated = int(cfg.get("num_replicas") or 1) > 1
+        if replicated and limit is None and start is None and i < len(readers) - 1 and len(
+                rows) < (count_matching() if subject else messages):
             # Fewer than the stream holds: in a cluster the temporary consumer may sit on a
             # replica that is still catching up. Read again another way.
             for column in (rows.seq, rows.subject, rows.time, rows.raw, rows.headers):

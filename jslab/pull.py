@@ -13,6 +13,8 @@ import json
 import time
 from typing import Any
 
+from . import arguments
+from .config import check_group_name
 from .errors import ConsumerNotFoundError, JetStreamError, NotConnectedError, ValidationError
 
 __all__ = ["PullFetcher", "Pulled"]
@@ -169,16 +171,13 @@ def priority_request(require: Any, group: str | None, min_pending: int | None,
 
     ``require(feature)`` raises when the server lacks a feature (the lab's check).
     """
-    from . import arguments
-    from .config import check_group_name
-
     given = {"min_pending": min_pending, "min_ack_pending": min_ack_pending,
              "priority": priority}
     if group is None:
         named = [k for k, v in given.items() if v is not None]
         if named:
             raise ValidationError(
-                f"{', '.join(named)} only mean something in a priority group: name the "
+                f"{', '.join(named)}: these apply only inside a priority group; name the "
                 "consumer's group with group='...'.")
         return None
     request: dict[str, Any] = {"group": check_group_name(group)}

@@ -116,6 +116,6 @@ class Replicas:
 def with_local_copies(server: Any, snap: Any) -> Any:
     """``snap`` with each node's own last seq added, when ``server`` is a LocalCluster."""
     copies = getattr(server, "stream_copies", None)
-    if snap.cluster is None or copies is None:
-        return snap
+    if snap.cluster is None or not snap.cluster.replicated or copies is None:
+        return snap  # one copy: nothing to compare, no node to ask
     return replace(snap, cluster=snap.cluster.with_copies(copies(snap.name)))

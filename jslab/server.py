@@ -955,13 +955,9 @@ class LocalCluster:
                 )
             time.sleep(0.05)
 
-    def stream_copies(self, stream: str, account: str = "$G") -> dict[str, tuple[int, int]]:
-        """Each running node's own copy of ``stream``: name -> (last_seq, messages).
-
-        Asked of every node's monitoring endpoint, so a follower that is catching up shows
-        how far it got (the leader's stream info only says "lag" in RAFT entries).
-        """
-        copies: dict[str, tuple[int, int]] = {}
+    def _stream_details(self, stream: str, account: str):
+        """(node name, the node's ``/jsz`` stream detail) for each reachable node holding
+        ``stream``; nodes that are stopped, frozen or do not answer are left out."""
         for s in self.servers:
             if not s.running or s.frozen:
                 continue
@@ -972,10 +968,17 @@ class LocalCluster:
             for acc in info.get("account_details") or []:
                 for st in acc.get("stream_detail") or []:
                     if st.get("name") == stream:
-                        state = st.get("state") or {}
-                        copies[s.name] = (int(state.get("last_seq", 0)),
-                                          int(state.get("messages", 0)))
-        return copies
+                        yield s.name, st
+
+    def stream_copies(self, stream: str, account: str = "$G") -> dict[str, tuple[int, int]]:
+        """Each running node's own copy of ``stream``: name -> (last_seq, messages).
+
+        Asked of every node's monitoring endpoint, so a follower that is catching up shows
+        how far it got (the leader's stream info only says "lag" in RAFT entries).
+        """
+        return {name: (int((st.get("state") or {}).get("last_seq", 0)),
+                       int((st.get("state") or {}).get("messages", 0)))
+                for name, st in self._stream_details(stream, account)}
 
     def stream_leader(self, stream: str, account: str = "$G") -> str | None:
         """Name of the node leading ``stream`` (in ``account``), or None if it has none now.
@@ -983,17 +986,7 @@ class LocalCluster:
         Asks each running node's ``/jsz?accounts=true&streams=true&acc=...``; only nodes holding
         a replica list the stream, and every replica names the leader in ``cluster.leader``.
         """
-        for s in self.servers:
-            if not s.running or s.frozen:
-                continue
-            try:
-                info = s.jsz(accounts=True, streams=True, acc=account)
-            except ServerError:
-                continue
-            for acc in info.get("account_details") or []:
-                for st in acc.get("stream_detail") or []:
-                    if st.get("name") == stream:
-                        leader = (st.get("cluster") or {}).get("leader")
-                        if leader:
-                            return leader
+        for _name, st in self._stream_details(stream, account):
+            if leader := (st.get("cluster") or {}).get("leader"):
+                return leader
         return None
